@@ -1,0 +1,10 @@
+"""AWS Lambda entry point: ``lambda_function.lambda_handler``."""
+
+from limber.skill.builder import build_skill
+from limber.skill.entry import handle_event
+
+skill = build_skill()
+
+
+def lambda_handler(event, context):
+    return handle_event(skill, event, context)

@@ -1,0 +1,7 @@
+"""``python -m limber``: the local console."""
+
+import sys
+
+from limber.console.main import main
+
+sys.exit(main())

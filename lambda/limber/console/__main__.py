@@ -1,0 +1,5 @@
+import sys
+
+from limber.console.main import main
+
+sys.exit(main())

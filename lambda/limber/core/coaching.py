@@ -1,0 +1,171 @@
+"""Turns inside a routine: start, next, back, repeat, skip, pause, resume, hold length."""
+
+from __future__ import annotations
+
+from limber.core import routine as moves
+from limber.core.content import Library, Routine
+from limber.core.menu import choose_prompt, repair_notes, routine_menu
+from limber.core.reply import Reply
+from limber.core.routine import Position, clamp_hold, steps_of
+from limber.core.ssml import Speech, speech
+from limber.core.state import State
+from limber.core.step_speech import feel_sentence, step_speech
+from limber.core.timing import number_word
+
+STEP_REPROMPT = "Say next to carry on, repeat to do that one again, or stop to finish for now."
+HOLD_STEP = 10  # seconds added or taken by "make the holds longer / shorter"
+DEFAULT_HOLD = 30
+
+
+def _deliver(library: Library, state: State, index: int, *lead: str) -> Reply:
+    """Speak the step at ``index`` of the current routine and move the position there."""
+    routine = library.routine(state.position.routine_id)
+    out = speech(*repair_notes(state), *lead).extend(step_speech(routine, index, state.hold))
+    new_state = state.with_(position=Position(routine.id, index), offer=None, repairs=())
+    return Reply(out, new_state, reprompt=STEP_REPROMPT, events=("position",))
+
+
+def _no_routine(library: Library, state: State, lead: str) -> Reply:
+    prompt = choose_prompt(library)
+    return Reply(speech(lead, routine_menu(library), prompt), state, reprompt=prompt)
+
+
+def start(library: Library, state: State, routine_id: str | None, heard: str | None) -> Reply:
+    routine = library.routine(routine_id)
+    if routine is None:
+        lead = f"I don't have a routine called {heard}." if heard else "Sure."
+        return _no_routine(library, state, lead)
+    count = len(routine.stretches)
+    intro = f"Let's do {routine.name}: {number_word(count)} stretches. {routine.summary}"
+    state = state.with_(position=Position(routine.id, 0))
+    return _deliver(library, state, 0, intro)
+
+
+def next_step(library: Library, state: State) -> Reply:
+    if not state.position:
+        return _no_routine(library, state, "We haven't started a routine yet.")
+    routine = library.routine(state.position.routine_id)
+    following = moves.next_index(routine, state.position.step)
+    if following is None:
+        return finish(library, state, routine)
+    return _deliver(library, state, following)
+
+
+def previous_step(library: Library, state: State) -> Reply:
+    if not state.position:
+        return _no_routine(library, state, "We haven't started a routine yet, so there's nothing to go back to.")
+    earlier = moves.previous_index(state.position.step)
+    if earlier is None:
+        prompt = "Say repeat to do it again, or next to move on."
+        return Reply(speech("This is the first stretch, so there's nothing before it.", prompt), state, reprompt=prompt)
+    return _deliver(library, state, earlier, "Going back.")
+
+
+def repeat_step(library: Library, state: State) -> Reply:
+    if not state.position:
+        return _no_routine(library, state, "There's nothing to repeat yet.")
+    return _deliver(library, state, state.position.step, "Once more.")
+
+
+def skip_stretch(library: Library, state: State) -> Reply:
+    if not state.position:
+        return _no_routine(library, state, "There's nothing to skip yet.")
+    routine = library.routine(state.position.routine_id)
+    following = moves.next_stretch_index(routine, state.position.step)
+    if following is None:
+        return finish(library, state, routine)
+    return _deliver(library, state, following, "Skipping that one.")
+
+
+def start_over(library: Library, state: State) -> Reply:
+    if not state.position:
+        return _no_routine(library, state, "There's no routine to start over yet.")
+    return _deliver(library, state, 0, "Starting from the top.")
+
+
+def pause(library: Library, state: State) -> Reply:
+    if not state.position:
+        return _no_routine(library, state, "There's nothing to pause.")
+    step = steps_of(library.routine(state.position.routine_id))[state.position.step]
+    paused = Position(state.position.routine_id, state.position.step, paused=True)
+    prompt = "Say resume when you're ready, or stop to finish for now."
+    out = speech(f"Paused at stretch {step.stretch_number}.", prompt)
+    return Reply(out, state.with_(position=paused), reprompt=prompt, events=("position",))
+
+
+def resume(library: Library, state: State) -> Reply:
+    if not state.position:
+        return _no_routine(library, state, "There's nothing paused to resume.")
+    lead = "Carrying on." if state.position.paused else "We weren't paused, so here's where we are."
+    return _deliver(library, state, state.position.step, lead)
+
+
+def how_many_left(library: Library, state: State) -> Reply:
+    if not state.position:
+        return _no_routine(library, state, "We haven't started a routine yet.")
+    routine = library.routine(state.position.routine_id)
+    step = steps_of(routine)[state.position.step]
+    left = moves.stretches_left(routine, state.position.step)
+    after = "This is the last one." if left == 0 else (
+        f"{number_word(left).capitalize()} more after this one." if left > 1 else "One more after this one."
+    )
+    text = f"You're on stretch {step.stretch_number} of {len(routine.stretches)}. {after}"
+    return Reply(speech(text, STEP_REPROMPT), state, reprompt=STEP_REPROMPT)
+
+
+def set_hold(library: Library, state: State, seconds: int | None, direction: str | None) -> Reply:
+    current = state.hold or _current_hold(library, state) or DEFAULT_HOLD
+    if seconds is not None:
+        wanted = seconds
+    elif direction in ("longer", "shorter"):
+        wanted = current + (HOLD_STEP if direction == "longer" else -HOLD_STEP)
+    else:
+        prompt = "Say, for example, hold for 30 seconds, or make the holds longer."
+        return Reply(speech(f"Holds are {current} seconds now.", prompt), state, reprompt=prompt)
+    hold = clamp_hold(wanted)
+    out = Speech()
+    if hold != wanted:
+        out.say(f"I can time holds from {moves.MIN_HOLD} to {moves.MAX_HOLD} seconds.")
+    out.say(f"Holds are now {hold} seconds.")
+    if state.position:
+        prompt = "Say repeat to do this stretch again with the new hold, or next to carry on."
+    else:
+        prompt = choose_prompt(library)
+    return Reply(out.say(prompt), state.with_(hold=hold), reprompt=prompt, events=("hold",))
+
+
+def _current_hold(library: Library, state: State) -> int | None:
+    if not state.position:
+        return None
+    step = steps_of(library.routine(state.position.routine_id))[state.position.step]
+    return step.stretch.hold_seconds
+
+
+def describe_stretch(library: Library, state: State) -> Reply:
+    if not state.position:
+        return _no_routine(library, state, "Start a routine and I'll tell you about each stretch as we go.")
+    stretch = steps_of(library.routine(state.position.routine_id))[state.position.step].stretch
+    skip = "; or ".join(stretch.skip_if)
+    text = f"The {stretch.name}. {stretch.purpose} {feel_sentence(stretch.feel)} Skip it if {skip}."
+    return Reply(speech(text, STEP_REPROMPT), state, reprompt=STEP_REPROMPT)
+
+
+def finish(library: Library, state: State, routine: Routine) -> Reply:
+    others = [r for r in library.routines if r.id != routine.id]
+    suggestion = others[0] if others else routine
+    out = speech(
+        f"Well done! You've finished {routine.name}, all {number_word(len(routine.stretches))} stretches.",
+        f"Would you like to do {suggestion.name} next?",
+    )
+    new_state = state.with_(position=None, offer=suggestion.id)
+    prompt = f"Would you like to do {suggestion.name}? Say yes, or name another routine."
+    return Reply(out, new_state, reprompt=prompt, events=(f"completed:{routine.id}", "position"))
+
+
+def answer_offer(library: Library, state: State, accepted: bool) -> Reply:
+    if accepted and state.offer:
+        return start(library, state.with_(offer=None), state.offer, None)
+    if state.offer:
+        return Reply(speech("Okay. Nice work today. Goodbye."), state.with_(offer=None), end_session=True)
+    prompt = choose_prompt(library)
+    return Reply(speech("I'm not sure what that answers.", prompt), state, reprompt=prompt)

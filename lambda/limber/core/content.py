@@ -1,0 +1,218 @@
+"""Routines and stretches, loaded from the TOML files in ``content/``.
+
+The files are data that clinicians and writers edit, so every problem is reported with
+the file, the stretch (or routine) and the field it concerns. Loading is pure: no ASK
+SDK, no I/O beyond reading the folder it is given.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+SIDE_WORDS = ("left", "right", "both")
+HOLD_RANGE = (5, 120)
+REP_RANGE = (1, 30)
+
+
+class ContentError(ValueError):
+    """A content file breaks the schema; the message names file, item and field."""
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Stretch:
+    id: str
+    name: str
+    purpose: str
+    setup: tuple[str, ...]  # spoken steps; "{side}" and "{other}" are filled per side
+    feel: str
+    sides: tuple[str, ...]  # ("left", "right") or ("both",)
+    hold_seconds: int | None  # a timed hold ...
+    reps: int | None  # ... or a rep count, never both
+    rep_seconds: int
+    sets: int
+    rest_seconds: int
+    safety: str
+    skip_if: tuple[str, ...]
+    sources: tuple[Source, ...]
+
+    @property
+    def is_timed(self) -> bool:
+        return self.hold_seconds is not None
+
+
+@dataclass(frozen=True)
+class Routine:
+    id: str
+    name: str
+    summary: str
+    synonyms: tuple[str, ...]
+    stretches: tuple[Stretch, ...]
+
+
+@dataclass(frozen=True)
+class Library:
+    routines: tuple[Routine, ...]
+    stretches: dict[str, Stretch]
+
+    def routine(self, routine_id: str | None) -> Routine | None:
+        return next((r for r in self.routines if r.id == routine_id), None)
+
+    def routine_names(self) -> list[str]:
+        return [r.name for r in self.routines]
+
+
+def _field(data: dict, key: str, kind: type | tuple, where: str, *, required: bool = True):
+    if key not in data:
+        if required:
+            raise ContentError(f"{where}: field '{key}' is missing")
+        return None
+    value = data[key]
+    if isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
+        expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ContentError(f"{where}: field '{key}' must be {expected}, not {value!r}")
+    if isinstance(value, str) and not value.strip():
+        raise ContentError(f"{where}: field '{key}' is empty")
+    return value
+
+
+def _strings(data: dict, key: str, where: str, *, required: bool = True, min_items: int = 1):
+    items = _field(data, key, list, where, required=required)
+    if items is None:
+        return ()
+    if len(items) < min_items:
+        raise ContentError(f"{where}: field '{key}' needs at least {min_items} item(s)")
+    for i, item in enumerate(items):
+        if not isinstance(item, str) or not item.strip():
+            raise ContentError(f"{where}: field '{key}' item {i + 1} must be a non-empty string")
+    return tuple(items)
+
+
+def _int_in(data: dict, key: str, where: str, lo: int, hi: int, default: int | None = None):
+    if key not in data and default is not None:
+        return default
+    value = _field(data, key, int, where, required=default is None)
+    if value is not None and not lo <= value <= hi:
+        raise ContentError(f"{where}: field '{key}' is {value}, outside {lo}..{hi}")
+    return value
+
+
+def _sources(data: dict, where: str) -> tuple[Source, ...]:
+    items = _field(data, "sources", list, where)
+    if not items:
+        raise ContentError(f"{where}: field 'sources' needs at least one source")
+    out = []
+    for i, item in enumerate(items):
+        spot = f"{where}: sources item {i + 1}"
+        if not isinstance(item, dict):
+            raise ContentError(f"{spot} must be a table with title and url")
+        out.append(Source(_field(item, "title", str, spot), _field(item, "url", str, spot)))
+    return tuple(out)
+
+
+def parse_stretch(data: dict, filename: str) -> Stretch:
+    sid = data.get("id")
+    where = f"{filename}: stretch '{sid}'" if isinstance(sid, str) else f"{filename}: stretch"
+    sid = _field(data, "id", str, where)
+    sides = _strings(data, "sides", where)
+    if sides not in (("left", "right"), ("both",)):
+        raise ContentError(f"{where}: field 'sides' must be [\"left\", \"right\"] or [\"both\"]")
+    hold = _int_in(data, "hold_seconds", where, *HOLD_RANGE) if "hold_seconds" in data else None
+    reps = _int_in(data, "reps", where, *REP_RANGE) if "reps" in data else None
+    if (hold is None) == (reps is None):
+        raise ContentError(f"{where}: field 'hold_seconds' or 'reps' is required (exactly one)")
+    setup = _strings(data, "setup", where)
+    for step in setup:
+        if ("{side}" in step or "{other}" in step) and sides == ("both",):
+            raise ContentError(f"{where}: field 'setup' uses {{side}} but the stretch has no sides")
+        try:
+            step.format(side="left", other="right")
+        except (KeyError, IndexError, ValueError) as err:
+            raise ContentError(f"{where}: field 'setup' has a bad placeholder: {err}") from None
+    return Stretch(
+        id=sid,
+        name=_field(data, "name", str, where),
+        purpose=_field(data, "purpose", str, where),
+        setup=setup,
+        feel=_field(data, "feel", str, where),
+        sides=sides,
+        hold_seconds=hold,
+        reps=reps,
+        rep_seconds=_int_in(data, "rep_seconds", where, 2, 6, default=3),
+        sets=_int_in(data, "sets", where, 1, 5, default=1),
+        rest_seconds=_int_in(data, "rest_seconds", where, 0, 60, default=0),
+        safety=_field(data, "safety", str, where),
+        skip_if=_strings(data, "skip_if", where),
+        sources=_sources(data, where),
+    )
+
+
+def parse_routine(data: dict, filename: str, stretches: dict[str, Stretch]) -> Routine:
+    rid = data.get("id")
+    where = f"{filename}: routine '{rid}'" if isinstance(rid, str) else f"{filename}: routine"
+    rid = _field(data, "id", str, where)
+    ids = _strings(data, "stretches", where)
+    if not 5 <= len(ids) <= 8:
+        raise ContentError(f"{where}: field 'stretches' has {len(ids)} items, needs 5 to 8")
+    missing = [s for s in ids if s not in stretches]
+    if missing:
+        raise ContentError(f"{where}: field 'stretches' names unknown stretch(es) {missing}")
+    return Routine(
+        id=rid,
+        name=_field(data, "name", str, where),
+        summary=_field(data, "summary", str, where),
+        synonyms=_strings(data, "synonyms", where),
+        stretches=tuple(stretches[s] for s in ids),
+    )
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ContentError(f"{path.name}: not valid TOML: {err}") from None
+
+
+def load_library(folder: Path) -> Library:
+    """Load and cross-check every stretch and routine under ``folder``."""
+    stretches: dict[str, Stretch] = {}
+    for path in sorted((folder / "stretches").glob("*.toml")):
+        stretch = parse_stretch(_read_toml(path), f"stretches/{path.name}")
+        if stretch.id in stretches:
+            raise ContentError(f"stretches/{path.name}: stretch '{stretch.id}': field 'id' is a duplicate")
+        stretches[stretch.id] = stretch
+    routines = []
+    for path in sorted((folder / "routines").glob("*.toml")):
+        routine = parse_routine(_read_toml(path), f"routines/{path.name}", stretches)
+        if any(r.id == routine.id for r in routines):
+            raise ContentError(f"routines/{path.name}: routine '{routine.id}': field 'id' is a duplicate")
+        routines.append(routine)
+    if not routines:
+        raise ContentError(f"{folder}: no routines found under routines/")
+    return Library(tuple(routines), stretches)
+
+
+def content_dir() -> Path:
+    """Where content lives: $LIMBER_CONTENT_DIR, the Lambda bundle, or the repository."""
+    explicit = os.environ.get("LIMBER_CONTENT_DIR")
+    if explicit:
+        return Path(explicit)
+    package = Path(__file__).resolve().parents[1]  # lambda/limber
+    for candidate in (package.parent / "content", package.parents[1] / "content"):
+        if (candidate / "routines").is_dir():
+            return candidate
+    raise ContentError("content folder not found; set LIMBER_CONTENT_DIR")
+
+
+@lru_cache(maxsize=1)
+def default_library() -> Library:
+    return load_library(content_dir())

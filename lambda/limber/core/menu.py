@@ -1,0 +1,111 @@
+"""Turns outside a routine's steps: welcome, the routine list, help, stop, fallback."""
+
+from __future__ import annotations
+
+from limber.core.content import Library
+from limber.core.reply import Reply
+from limber.core.routine import steps_of
+from limber.core.ssml import speech
+from limber.core.state import State
+from limber.core.timing import number_word
+
+DISCLAIMER = (
+    "One thing first: Limber is a stretching coach, not medical advice. "
+    "If you're ever worried about your pain, ask me, is this dangerous."
+)
+REPAIR_NOTES = {
+    "routine": "I couldn't find the routine you were doing, so let's pick one again.",
+    "step": "Your place in that routine no longer fits it, so it starts from the top.",
+    "bad": "Something in your saved place didn't make sense, so I've cleared it.",
+}
+
+
+def spoken_list(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + ", and " + items[-1]
+
+
+def routine_menu(library: Library) -> str:
+    names = library.routine_names()
+    return f"I have {number_word(len(names))} routines: {spoken_list(names)}."
+
+
+def choose_prompt(library: Library) -> str:
+    first = library.routines[0].name.lower()
+    return f"Which would you like? For example, say start {first}."
+
+
+def repair_notes(state: State) -> list[str]:
+    return [REPAIR_NOTES[r] for r in state.repairs if r in REPAIR_NOTES]
+
+
+def where_we_are(library: Library, state: State) -> str | None:
+    if not state.position:
+        return None
+    routine = library.routine(state.position.routine_id)
+    step = steps_of(routine)[state.position.step]
+    return f"stretch {step.stretch_number} of {len(routine.stretches)} of {routine.name}"
+
+
+def welcome(library: Library, state: State, *, first_time: bool, returning: str | None = None) -> Reply:
+    """Launch. ``returning`` is the line about saved progress, if there is any."""
+    out = speech(*repair_notes(state))
+    if returning:
+        out.say(returning)
+        return Reply(out, state, reprompt="Say resume to carry on, or name another routine.")
+    out.say("Welcome to Limber.")
+    if first_time:
+        out.say(DISCLAIMER)
+    out.say(routine_menu(library), choose_prompt(library))
+    return Reply(out, state, reprompt=choose_prompt(library), events=("disclaimer",) if first_time else ())
+
+
+def list_routines(library: Library, state: State) -> Reply:
+    lines = [routine_menu(library)]
+    lines += [f"{r.name}: {r.summary}" for r in library.routines]
+    return Reply(speech(*lines, choose_prompt(library)), state, reprompt=choose_prompt(library))
+
+
+def help_reply(library: Library, state: State) -> Reply:
+    place = where_we_are(library, state)
+    if place:
+        text = (
+            f"You're on {place}. Say next to move on, back for the previous one, repeat to do it "
+            "again, skip this one, or how many are left. You can say hold for 45 seconds, or make "
+            "the holds longer or shorter. Say pause to take a break. If something hurts, "
+            "say that hurts, or ask, is this dangerous."
+        )
+        prompt = "Say next, back, repeat, or pause."
+    else:
+        text = (
+            f"I coach you through stretches, one at a time, and time each hold. {routine_menu(library)} "
+            "Say start and a routine's name. If you're worried about your pain, ask, is this "
+            "dangerous, and I'll ask a few questions about warning signs."
+        )
+        prompt = choose_prompt(library)
+    return Reply(speech(text, prompt), state, reprompt=prompt)
+
+
+def goodbye(library: Library, state: State) -> Reply:
+    place = where_we_are(library, state)
+    state = state.with_(offer=None, pending=None, screen=None)
+    if place:
+        out = speech(f"Okay, stopping at {place}. Next time, open Limber and say resume to carry on.")
+    else:
+        out = speech("Okay. Go gently, and come back any time.")
+    return Reply(out, state, end_session=True)
+
+
+def fallback(library: Library, state: State) -> Reply:
+    if state.position:
+        prompt = "Say next to move on, repeat to hear this stretch again, or help for more."
+    else:
+        prompt = f"{routine_menu(library)} {choose_prompt(library)}"
+    return Reply(speech("Sorry, I can't help with that here.", prompt), state, reprompt=prompt)
+
+
+def recovery(library: Library, state: State) -> Reply:
+    """The catch-all line after an unexpected error: the session carries on."""
+    prompt = "Say next to carry on, or help." if state.position else choose_prompt(library)
+    return Reply(speech("Sorry, something went wrong on my side.", prompt), state, reprompt=prompt)

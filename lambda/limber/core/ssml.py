@@ -1,0 +1,70 @@
+"""A small SSML builder that only ever produces what Alexa accepts.
+
+Text is escaped, pauses longer than Alexa's 10-second ``<break>`` limit are split into a
+chain of breaks, and the builder keeps an estimate of how long the result takes to say,
+so hold timers can be checked against the time the content promises.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+MAX_BREAK_SECONDS = 10.0
+# Alexa's default voice speaks roughly 150 words a minute; hold timers are planned on it.
+WORDS_PER_SECOND = 2.5
+
+
+def spoken_seconds(text: str) -> float:
+    """Estimated time to say ``text`` at Alexa's normal rate."""
+    return len(text.split()) / WORDS_PER_SECOND
+
+
+def break_tags(seconds: float) -> str:
+    """Silence of ``seconds`` as one or more ``<break>`` tags, none over 10 s."""
+    remaining = round(seconds * 1000)
+    tags = []
+    while remaining > 0:
+        chunk = min(remaining, int(MAX_BREAK_SECONDS * 1000))
+        tags.append(f'<break time="{chunk}ms"/>')
+        remaining -= chunk
+    return "".join(tags)
+
+
+class Speech:
+    """Accumulates sentences and pauses; ``ssml()`` gives the ``<speak>`` document."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self.estimated_seconds = 0.0
+
+    def say(self, *sentences: str) -> Speech:
+        for sentence in sentences:
+            sentence = sentence.strip()
+            if sentence:
+                self._parts.append(escape(sentence))
+                self.estimated_seconds += spoken_seconds(sentence)
+        return self
+
+    def pause(self, seconds: float) -> Speech:
+        if seconds > 0:
+            self._parts.append(break_tags(seconds))
+            self.estimated_seconds += round(seconds * 1000) / 1000
+        return self
+
+    def extend(self, other: Speech) -> Speech:
+        self._parts.extend(other._parts)
+        self.estimated_seconds += other.estimated_seconds
+        return self
+
+    def is_empty(self) -> bool:
+        return not self._parts
+
+    def body(self) -> str:
+        return " ".join(self._parts)
+
+    def ssml(self) -> str:
+        return f"<speak>{self.body()}</speak>"
+
+
+def speech(*sentences: str) -> Speech:
+    return Speech().say(*sentences)

@@ -1,0 +1,56 @@
+"""Hold and rep timers as speech: cues placed in time, silence filling the gaps.
+
+A hold of H seconds is a timeline of spoken cues (halfway, ten seconds left, a five-to-one
+count) whose spoken and silent parts add up to H at Alexa's normal speaking rate.
+"""
+
+from __future__ import annotations
+
+from limber.core.ssml import Speech, spoken_seconds
+
+NUMBER_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty"
+).split()
+
+
+def number_word(n: int) -> str:
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
+
+
+def hold_cues(seconds: int) -> list[tuple[float, str]]:
+    """(time, cue) pairs inside a hold; the caller says "Release" at ``seconds``."""
+    cues: list[tuple[float, str]] = []
+    if seconds >= 30:
+        cues.append((seconds / 2, "Halfway."))
+    if seconds >= 20:
+        cues.append((seconds - 10, "Ten seconds left."))
+    count_from = min(5, seconds - 1)
+    cues.extend((seconds - n, f"{number_word(n).capitalize()}.") for n in range(count_from, 0, -1))
+    return cues
+
+
+def timed_speech(duration: float, cues: list[tuple[float, str]]) -> Speech:
+    """Speak each cue at its time and fill the rest with silence, ending at ``duration``."""
+    speech = Speech()
+    clock = 0.0
+    for at, cue in cues:
+        speech.pause(at - clock)
+        speech.say(cue)
+        clock = max(clock, at) + spoken_seconds(cue)
+    speech.pause(duration - clock)
+    return speech
+
+
+def hold_speech(seconds: int) -> Speech:
+    return timed_speech(seconds, hold_cues(seconds))
+
+
+def reps_speech(reps: int, rep_seconds: int) -> Speech:
+    """Count each rep aloud at the start of its slot, at a calm, even pace."""
+    cues = [(i * rep_seconds, f"{number_word(i + 1).capitalize()}.") for i in range(reps)]
+    return timed_speech(reps * rep_seconds, cues)
+
+
+def rest_speech(seconds: int) -> Speech:
+    return timed_speech(seconds, hold_cues(seconds))

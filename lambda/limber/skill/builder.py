@@ -1,0 +1,25 @@
+"""Assembles the skill from the ASK SDK's parts: handlers, interceptors, persistence."""
+
+from __future__ import annotations
+
+import os
+
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_core.skill_builder import CustomSkillBuilder
+
+from limber.skill.handlers import routine, session
+from limber.skill.interceptors import RecoverFromAnyError, SaveSessionState
+
+
+FROM_ENV = object()
+
+
+def build_skill(skill_id=FROM_ENV, persistence_adapter=None) -> CustomSkill:
+    """The skill. ``skill_id`` defaults to $LIMBER_SKILL_ID (unset: no check); None: no check."""
+    builder = CustomSkillBuilder(persistence_adapter=persistence_adapter)
+    builder.skill_id = os.environ.get("LIMBER_SKILL_ID") or None if skill_id is FROM_ENV else skill_id
+    for handler in [*session.FIRST, *routine.HANDLERS, *session.HANDLERS, *session.LAST]:
+        builder.add_request_handler(handler)
+    builder.add_global_response_interceptor(SaveSessionState())
+    builder.add_exception_handler(RecoverFromAnyError())
+    return builder.create()

@@ -1,0 +1,1 @@
+"""ASK request handlers, in the order the dispatcher tries them."""

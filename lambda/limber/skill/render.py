@@ -1,0 +1,30 @@
+"""Turns a core ``Reply`` into the ASK SDK's response."""
+
+from __future__ import annotations
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import Response
+from ask_sdk_model.ui import SimpleCard
+
+from limber.core.reply import Reply
+from limber.core.ssml import speech
+from limber.skill.turn import STATE_KEY
+
+REPLY_KEY = "limber_reply"
+DEFAULT_REPROMPT = "What would you like to do? You can say help."
+
+
+def render(handler_input: HandlerInput, reply: Reply) -> Response:
+    attributes = handler_input.attributes_manager
+    attributes.request_attributes[REPLY_KEY] = reply
+    attributes.request_attributes[STATE_KEY] = reply.state
+    builder = handler_input.response_builder
+    builder.speak(reply.ssml)
+    if reply.end_session:
+        builder.set_should_end_session(True)
+    else:
+        # Alexa closes a session without a reprompt; ours always stay open on purpose.
+        builder.ask(speech(reply.reprompt or DEFAULT_REPROMPT).ssml())
+    if reply.card:
+        builder.set_card(SimpleCard(title=reply.card.title, content=reply.card.text))
+    return builder.response

@@ -1,0 +1,63 @@
+"""One request as the core sees it: the content, the session state and the slots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import IntentRequest
+from ask_sdk_model.slu.entityresolution import StatusCode
+
+from limber.core.content import Library, default_library
+from limber.core.state import State, from_session
+
+STATE_KEY = "limber_state"
+
+
+@dataclass(frozen=True)
+class SlotValue:
+    id: str | None  # the entity-resolution id when Alexa matched a value
+    heard: str | None  # what the person said, as Alexa transcribed it
+
+
+def library() -> Library:
+    return default_library()
+
+
+def state_of(handler_input: HandlerInput) -> State:
+    """The session state, parsed once per request by the request interceptor."""
+    request_attributes = handler_input.attributes_manager.request_attributes
+    if STATE_KEY not in request_attributes:
+        session = handler_input.attributes_manager.session_attributes
+        request_attributes[STATE_KEY] = from_session(session, library())
+    return request_attributes[STATE_KEY]
+
+
+def locale_of(handler_input: HandlerInput) -> str:
+    request = handler_input.request_envelope.request
+    locale = getattr(request, "locale", None)
+    return locale if isinstance(locale, str) else "en-US"
+
+
+def slot(handler_input: HandlerInput, name: str) -> SlotValue:
+    request = handler_input.request_envelope.request
+    if not isinstance(request, IntentRequest) or not request.intent or not request.intent.slots:
+        return SlotValue(None, None)
+    found = request.intent.slots.get(name)
+    if found is None:
+        return SlotValue(None, None)
+    heard = found.value if isinstance(found.value, str) and found.value.strip() else None
+    resolutions = getattr(found.resolutions, "resolutions_per_authority", None) or []
+    for authority in resolutions:
+        status = getattr(getattr(authority, "status", None), "code", None)
+        if status == StatusCode.ER_SUCCESS_MATCH and authority.values:
+            return SlotValue(authority.values[0].value.id, heard)
+    return SlotValue(None, heard)
+
+
+def number_slot(handler_input: HandlerInput, name: str) -> int | None:
+    heard = slot(handler_input, name).heard
+    try:
+        return int(heard) if heard is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,70 @@
+"""Holds: the spoken cues and the silences between them add up to the promised time."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from limber.core.content import default_library
+from limber.core.routine import MAX_HOLD, MIN_HOLD, steps_of
+from limber.core.ssml import WORDS_PER_SECOND
+from limber.core.step_speech import step_speech
+
+LIBRARY = default_library()
+ALL_STEPS = [
+    (routine, index)
+    for routine in LIBRARY.routines
+    for index in range(len(steps_of(routine)))
+]
+
+
+def timed_part(ssml: str) -> str:
+    """What lies between "Starting now." and "Release." in a step's SSML."""
+    match = re.search(r"Starting now\.(.*?)Release\.", ssml, re.S)
+    assert match, "a step must say 'Starting now.' and then 'Release.'"
+    return match.group(1)
+
+
+def spoken_duration(fragment: str) -> float:
+    """Independent of the builder: break tags summed, words at Alexa's normal rate."""
+    silence = sum(
+        int(ms) / 1000 for ms in re.findall(r'<break time="(\d+)ms"/>', fragment)
+    )
+    words = re.sub(r"<[^>]+>", " ", fragment).split()
+    return silence + len(words) / WORDS_PER_SECOND
+
+
+@pytest.mark.parametrize(("routine", "index"), ALL_STEPS, ids=lambda v: getattr(v, "id", str(v)))
+def test_every_step_times_what_the_content_says(routine, index):
+    step = steps_of(routine)[index]
+    ssml = step_speech(routine, index, None).ssml()
+    stretch = step.stretch
+    expected = stretch.hold_seconds or stretch.reps * stretch.rep_seconds
+    assert spoken_duration(timed_part(ssml)) == pytest.approx(expected, rel=0.10)
+    assert all(int(ms) <= 10_000 for ms in re.findall(r'time="(\d+)ms"', ssml))
+
+
+@pytest.mark.parametrize("hold", [MIN_HOLD, 15, 20, 25, 30, 45, MAX_HOLD])
+def test_a_preferred_hold_is_timed_and_cued(hold):
+    routine = next(r for r in LIBRARY.routines if any(s.is_timed for s in r.stretches))
+    index = next(i for i, s in enumerate(steps_of(routine)) if s.stretch.is_timed)
+    part = timed_part(step_speech(routine, index, hold).ssml())
+    assert spoken_duration(part) == pytest.approx(hold, rel=0.10)
+    words = re.sub(r"<[^>]+>", " ", part).split()
+    assert words[-5:] == ["Five.", "Four.", "Three.", "Two.", "One."]
+    assert ("Halfway." in part) == (hold >= 30)
+    assert ("Ten seconds left." in part) == (hold >= 20)
+
+
+def test_rests_between_sets_are_timed_too():
+    for routine in LIBRARY.routines:
+        for index, step in enumerate(steps_of(routine)):
+            stretch = step.stretch
+            if stretch.rest_seconds and step.set_number < stretch.sets:
+                ssml = step_speech(routine, index, None).ssml()
+                rest = re.search(r"Rest for \d+ seconds\.(.*?)Rest over\.", ssml, re.S)
+                assert rest, "a set with rest after it must time the rest"
+                assert spoken_duration(rest.group(1)) == pytest.approx(stretch.rest_seconds, rel=0.10)
+                return
+    pytest.skip("no stretch in content has sets with rest")

@@ -1,0 +1,235 @@
+"""Guided routines, spoken end to end through the real lambda_handler."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from limber.core.content import default_library
+from limber.core.routine import steps_of
+
+LIBRARY = default_library()
+HEADING = re.compile(r"^(?:.*? )?Stretch (\d+) of (\d+): ([^,]+), (left side|right side|both sides)\.")
+
+
+def heading(text: str) -> tuple[int, int, str, str]:
+    match = HEADING.search(text)
+    assert match, f"no step heading in: {text[:160]}"
+    return int(match[1]), int(match[2]), match[3], match[4]
+
+
+def test_launch_names_every_routine_and_gives_the_disclaimer_once(talk):
+    person = talk()
+    first = person.launch()
+    for routine in LIBRARY.routines:
+        assert routine.name in first
+    assert "not medical advice" in first
+    assert not person.ended
+
+
+@pytest.mark.parametrize("routine", LIBRARY.routines, ids=lambda r: r.id)
+def test_a_whole_routine_start_to_finish(talk, routine):
+    person = talk()
+    person.launch()
+    said = person.say("StartRoutineIntent", routine=routine.synonyms[0])
+    steps = steps_of(routine)
+    for index, step in enumerate(steps):
+        number, total, name, side = heading(said)
+        assert (number, total, name) == (step.stretch_number, len(routine.stretches), step.stretch.name)
+        assert side == ("both sides" if step.side == "both" else f"{step.side} side")
+        assert "Starting now." in said and "Release." in said
+        assert said.index("Starting now.") < said.index("Release.")
+        if index + 1 < len(steps):
+            assert "Say next" in said
+            said = person.say("AMAZON.NextIntent")
+    assert "last one" in said
+    finished = person.say("AMAZON.NextIntent")
+    assert f"finished {routine.name}" in finished
+    assert "next?" in finished and not person.ended
+    assert person.say("AMAZON.NoIntent") and person.ended
+
+
+def test_two_sided_stretch_says_left_then_right(talk):
+    routine = next(r for r in LIBRARY.routines if any(s.sides == ("left", "right") for s in r.stretches))
+    person = talk()
+    said = person.say("StartRoutineIntent", routine=routine.name)
+    while heading(said)[3] != "left side":
+        said = person.say("AMAZON.NextIntent")
+    assert "Say next for the right side." in said
+    name = heading(said)[2]
+    said = person.say("AMAZON.NextIntent")
+    assert heading(said)[2:] == (name, "right side")
+
+
+def test_synonyms_start_their_routine(talk):
+    for routine in LIBRARY.routines:
+        for synonym in routine.synonyms:
+            said = talk().say("StartRoutineIntent", routine=synonym)
+            assert f"Let's do {routine.name}" in said
+
+
+@pytest.mark.parametrize("heard", [None, "underwater basket weaving"])
+def test_missing_or_unknown_routine_gets_the_list(talk, heard):
+    person = talk()
+    said = person.say("StartRoutineIntent", routine=heard)
+    assert all(r.name in said for r in LIBRARY.routines)
+    if heard:
+        assert heard in said
+    assert not person.ended
+
+
+class TestNavigation:
+    def start(self, talk):
+        person = talk()
+        person.say("StartRoutineIntent", routine="Hip flexors")
+        return person
+
+    def test_next_previous_repeat(self, talk):
+        person = self.start(talk)
+        first = heading(person.transcript[-1][1])
+        second = heading(person.say("AMAZON.NextIntent"))
+        assert second != first
+        back = person.say("AMAZON.PreviousIntent")
+        assert back.startswith("Going back.") and heading(back) == first
+        again = person.say("AMAZON.RepeatIntent")
+        assert again.startswith("Once more.") and heading(again) == first
+
+    def test_previous_on_the_first_stretch(self, talk):
+        person = self.start(talk)
+        said = person.say("AMAZON.PreviousIntent")
+        assert "first stretch" in said and not person.ended
+        assert heading(person.say("AMAZON.RepeatIntent"))[0] == 1
+
+    def test_skip_moves_to_the_next_stretch_not_the_next_side(self, talk):
+        person = self.start(talk)
+        routine = LIBRARY.routine("hip_flexors")
+        said = person.say("SkipStretchIntent")
+        assert said.startswith("Skipping that one.") and heading(said)[0] == 2
+        assert routine.stretches[1].name == heading(said)[2]
+
+    def test_skip_on_the_last_stretch_finishes(self, talk):
+        person = self.start(talk)
+        for _ in range(len(LIBRARY.routine("hip_flexors").stretches) - 1):
+            person.say("SkipStretchIntent")
+        assert "finished Hip flexors" in person.say("SkipStretchIntent")
+
+    def test_start_over(self, talk):
+        person = self.start(talk)
+        person.say("AMAZON.NextIntent")
+        person.say("AMAZON.NextIntent")
+        said = person.say("AMAZON.StartOverIntent")
+        assert said.startswith("Starting from the top.") and heading(said)[0] == 1
+
+    def test_pause_and_resume(self, talk):
+        person = self.start(talk)
+        person.say("AMAZON.NextIntent")
+        where = heading(person.transcript[-1][1])
+        paused = person.say("AMAZON.PauseIntent")
+        assert "Paused" in paused and "resume" in paused and not person.ended
+        resumed = person.say("AMAZON.ResumeIntent")
+        assert resumed.startswith("Carrying on.") and heading(resumed) == where
+
+    def test_how_many_are_left(self, talk):
+        person = self.start(talk)
+        total = len(LIBRARY.routine("hip_flexors").stretches)
+        said = person.say("HowManyLeftIntent")
+        assert f"stretch 1 of {total}" in said
+
+    def test_hold_time_is_kept_within_limits_and_said_back(self, talk):
+        person = self.start(talk)
+        assert "Holds are now 45 seconds." in person.say("SetHoldTimeIntent", seconds="45")
+        clamped = person.say("SetHoldTimeIntent", seconds="200")
+        assert "from 10 to 60 seconds" in clamped and "Holds are now 60 seconds." in clamped
+        assert "Holds are now 10 seconds." in person.say("SetHoldTimeIntent", seconds="3")
+        assert "Holds are now 20 seconds." in person.say("SetHoldTimeIntent", direction="longer")
+        assert "Holds are now 10 seconds." in person.say("SetHoldTimeIntent", direction="shorter")
+
+    def test_describe_stretch(self, talk):
+        person = self.start(talk)
+        stretch = LIBRARY.routine("hip_flexors").stretches[0]
+        said = person.say("DescribeStretchIntent")
+        assert stretch.purpose in said and "Skip it if" in said
+
+    def test_help_in_a_routine_is_about_the_routine(self, talk):
+        person = self.start(talk)
+        said = person.say("AMAZON.HelpIntent")
+        assert "You're on stretch 1" in said and "next" in said
+        assert "Say start and a routine's name" in talk().say("AMAZON.HelpIntent")
+
+    def test_stop_ends_politely_and_keeps_the_position(self, talk):
+        person = self.start(talk)
+        person.say("AMAZON.NextIntent")
+        said = person.say("AMAZON.StopIntent")
+        assert person.ended and "stopping at stretch" in said and "resume" in said
+
+
+class TestOddInput:
+    @pytest.mark.parametrize("intent", [
+        "AMAZON.NextIntent", "AMAZON.PreviousIntent", "AMAZON.RepeatIntent", "AMAZON.PauseIntent",
+        "AMAZON.ResumeIntent", "AMAZON.StartOverIntent", "SkipStretchIntent", "HowManyLeftIntent",
+        "DescribeStretchIntent",
+    ])
+    def test_routine_intents_with_no_routine_get_the_list(self, talk, intent):
+        person = talk()
+        said = person.say(intent)
+        assert "routines" in said and not person.ended
+
+    def test_resume_with_nothing_paused(self, talk):
+        assert "nothing paused" in talk().say("AMAZON.ResumeIntent")
+
+    @pytest.mark.parametrize("intent", ["TotallyUnknownIntent", "AMAZON.FallbackIntent", "AMAZON.ScrollDownIntent"])
+    def test_unknown_intents_are_answered(self, talk, intent):
+        person = talk()
+        said = person.say(intent)
+        assert "Sorry" in said and not person.ended
+
+    def test_navigate_home_and_yes_no_out_of_context(self, talk):
+        person = talk()
+        assert "routines" in person.say("AMAZON.NavigateHomeIntent")
+        assert "not sure what that answers" in person.say("AMAZON.YesIntent")
+        assert not person.ended
+
+    def test_session_ended_has_no_speech(self, talk):
+        person = talk()
+        person.launch()
+        response = person.end()
+        assert "outputSpeech" not in response["response"]
+
+    def test_missing_fields_get_a_recovery_line(self, lambda_handler):
+        from alexa import envelope
+        from alexa import speech_text
+        from alexa_rules import check_response
+
+        no_intent = envelope({"type": "IntentRequest"})
+        said = speech_text(check_response(lambda_handler(no_intent, None)))
+        assert "Sorry" in said
+        bare = {"version": "1.0", "request": {"type": "LaunchRequest"}}
+        assert speech_text(check_response(lambda_handler(bare, None)))
+        empty = {"version": "1.0"}
+        assert "Sorry" in speech_text(check_response(lambda_handler(empty, None)))
+
+    def test_garbage_session_attributes_are_survivable(self, lambda_handler):
+        from alexa import envelope, intent_request
+        from alexa import speech_text
+        from alexa_rules import check_response
+
+        for attributes in ({"position": "hello"}, {"position": {"routine": "gone", "step": 2}},
+                           {"position": {"routine": "hip_flexors", "step": 999}}, {"hold": "long"}):
+            event = envelope(intent_request("AMAZON.NextIntent"), session_attributes=attributes, new=False)
+            assert speech_text(check_response(lambda_handler(event, None)))
+
+    def test_a_crashing_turn_is_caught_and_the_session_stays_usable(self, talk, monkeypatch):
+        from limber.core import coaching
+
+        person = talk()
+        person.say("StartRoutineIntent", routine="hips")
+
+        def broken(*args):
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(coaching, "how_many_left", broken)
+        said = person.say("HowManyLeftIntent")
+        assert "something went wrong" in said and not person.ended
+        monkeypatch.undo()
+        assert heading(person.say("AMAZON.NextIntent"))[0] >= 1
