@@ -18,6 +18,13 @@ HOLD_RANGE = (5, 120)
 REP_RANGE = (1, 30)
 
 
+STRETCH_FIELDS = {
+    "id", "name", "purpose", "setup", "feel", "sides", "hold_seconds", "reps", "rep_seconds",
+    "sets", "rest_seconds", "safety", "skip_if", "sources",
+}
+ROUTINE_FIELDS = {"id", "name", "summary", "synonyms", "stretches"}
+
+
 class ContentError(ValueError):
     """A content file breaks the schema; the message names file, item and field."""
 
@@ -119,10 +126,25 @@ def _sources(data: dict, where: str) -> tuple[Source, ...]:
     return tuple(out)
 
 
+def _known_fields(data: dict, allowed: set[str], where: str) -> None:
+    """A misspelt key would otherwise be ignored silently and its default used."""
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ContentError(f"{where}: field '{unknown[0]}' is not a known field")
+
+
+def _id_matches_file(value: str, filename: str, where: str) -> None:
+    stem = filename.rsplit("/", 1)[-1].removesuffix(".toml")
+    if value != stem:
+        raise ContentError(f"{where}: field 'id' must match the file name '{stem}'")
+
+
 def parse_stretch(data: dict, filename: str) -> Stretch:
     sid = data.get("id")
     where = f"{filename}: stretch '{sid}'" if isinstance(sid, str) else f"{filename}: stretch"
+    _known_fields(data, STRETCH_FIELDS, where)
     sid = _field(data, "id", str, where)
+    _id_matches_file(sid, filename, where)
     sides = _strings(data, "sides", where)
     if sides not in (("left", "right"), ("both",)):
         raise ContentError(f"{where}: field 'sides' must be [\"left\", \"right\"] or [\"both\"]")
@@ -131,6 +153,9 @@ def parse_stretch(data: dict, filename: str) -> Stretch:
     if (hold is None) == (reps is None):
         raise ContentError(f"{where}: field 'hold_seconds' or 'reps' is required (exactly one)")
     setup = _strings(data, "setup", where)
+    for key in ("name", "purpose", "feel", "safety"):
+        if "{" in str(data.get(key, "")):
+            raise ContentError(f"{where}: field '{key}' cannot use placeholders; only 'setup' can")
     for step in setup:
         if ("{side}" in step or "{other}" in step) and sides == ("both",):
             raise ContentError(f"{where}: field 'setup' uses {{side}} but the stretch has no sides")
@@ -138,6 +163,8 @@ def parse_stretch(data: dict, filename: str) -> Stretch:
             step.format(side="left", other="right")
         except (KeyError, IndexError, ValueError) as err:
             raise ContentError(f"{where}: field 'setup' has a bad placeholder: {err}") from None
+    if sides == ("left", "right") and not any("{side}" in step for step in setup):
+        raise ContentError(f"{where}: field 'setup' must say which side with {{side}}")
     return Stretch(
         id=sid,
         name=_field(data, "name", str, where),
@@ -159,7 +186,9 @@ def parse_stretch(data: dict, filename: str) -> Stretch:
 def parse_routine(data: dict, filename: str, stretches: dict[str, Stretch]) -> Routine:
     rid = data.get("id")
     where = f"{filename}: routine '{rid}'" if isinstance(rid, str) else f"{filename}: routine"
+    _known_fields(data, ROUTINE_FIELDS, where)
     rid = _field(data, "id", str, where)
+    _id_matches_file(rid, filename, where)
     ids = _strings(data, "stretches", where)
     if not 5 <= len(ids) <= 8:
         raise ContentError(f"{where}: field 'stretches' has {len(ids)} items, needs 5 to 8")
@@ -179,7 +208,7 @@ def _read_toml(path: Path) -> dict:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
-        raise ContentError(f"{path.name}: not valid TOML: {err}") from None
+        raise ContentError(f"{path.parent.name}/{path.name}: not valid TOML: {err}") from None
 
 
 def load_library(folder: Path) -> Library:
@@ -193,8 +222,11 @@ def load_library(folder: Path) -> Library:
     routines = []
     for path in sorted((folder / "routines").glob("*.toml")):
         routine = parse_routine(_read_toml(path), f"routines/{path.name}", stretches)
-        if any(r.id == routine.id for r in routines):
-            raise ContentError(f"routines/{path.name}: routine '{routine.id}': field 'id' is a duplicate")
+        where = f"routines/{path.name}: routine '{routine.id}'"
+        for other in routines:
+            shared = {s.lower() for s in routine.synonyms} & {s.lower() for s in other.synonyms}
+            if shared:
+                raise ContentError(f"{where}: field 'synonyms' shares {sorted(shared)} with '{other.id}'")
         routines.append(routine)
     if not routines:
         raise ContentError(f"{folder}: no routines found under routines/")

@@ -1,0 +1,116 @@
+"""Per-turn latency and cold start of Limber against a hello-world ask-sdk-core skill.
+
+    .venv/bin/python bench/turns.py [--rounds N]
+
+Prints median microseconds per turn for a 20-turn routine conversation through
+``lambda_handler`` and for the hello-world skill's LaunchRequest in the same process, with
+the ratio (target <= 2x); then cold start, a fresh process importing the handler and
+answering a LaunchRequest, for both (target <= 1.5x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "lambda"), str(ROOT / "bench")]
+os.environ.setdefault("LIMBER_STORE", "memory")
+
+from limber.console.envelopes import AlexaSession, envelope, intent_request  # noqa: E402
+
+CONVERSATION = (
+    [("LaunchRequest", {}), ("StartRoutineIntent", {"routine": "hip flexors"})]
+    + [("AMAZON.NextIntent", {})] * 8
+    + [("AMAZON.RepeatIntent", {}), ("HowManyLeftIntent", {}), ("AMAZON.PreviousIntent", {}),
+       ("SetHoldTimeIntent", {"seconds": "45"}), ("AMAZON.PauseIntent", {}), ("AMAZON.ResumeIntent", {}),
+       ("AMAZON.HelpIntent", {}), ("SkipStretchIntent", {}), ("AMAZON.NextIntent", {}),
+       ("AMAZON.StopIntent", {})]
+)
+assert len(CONVERSATION) == 20
+
+
+def conversation_requests(handler) -> list[float]:
+    """Time each of the 20 turns once; returns seconds per turn."""
+    session = AlexaSession(handler)
+    times = []
+    for name, slots in CONVERSATION:
+        request = {"type": name} if name == "LaunchRequest" else intent_request(name, "en-US", **slots)
+        event = envelope(request, session_attributes=session.attributes, new=session.new,
+                         user_id=session.user_id, session_id=session.session_id)
+        start = time.perf_counter()
+        response = handler(event, None)
+        times.append(time.perf_counter() - start)
+        session.attributes = response.get("sessionAttributes") or {}
+        session.new = False
+    return times
+
+
+def hello_turns(handler, count: int) -> list[float]:
+    event = envelope({"type": "LaunchRequest"})
+    times = []
+    for _ in range(count):
+        start = time.perf_counter()
+        handler(event, None)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+COLD = """
+import json, sys, time
+start = time.perf_counter()
+sys.path[:0] = {paths!r}
+from {module} import lambda_handler
+lambda_handler(json.loads(sys.argv[1]), None)
+print(time.perf_counter() - start)
+"""
+
+
+def cold_start(module: str, runs: int) -> float:
+    code = COLD.format(paths=[str(ROOT / "lambda"), str(ROOT / "bench")], module=module)
+    import json
+
+    event = json.dumps(envelope({"type": "LaunchRequest"}))
+    samples = [
+        float(subprocess.run([sys.executable, "-c", code, event], check=True, capture_output=True,
+                             text=True, env={**os.environ, "LIMBER_STORE": "memory"}).stdout)
+        for _ in range(runs)
+    ]
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--cold-runs", type=int, default=7)
+    args = parser.parse_args()
+
+    import hello_world
+    import lambda_function
+
+    hello_turns(hello_world.lambda_handler, 50)  # warm both
+    conversation_requests(lambda_function.lambda_handler)
+    ours, hello = [], []
+    for _ in range(args.rounds):  # interleaved, so machine noise hits both alike
+        ours += conversation_requests(lambda_function.lambda_handler)
+        hello += hello_turns(hello_world.lambda_handler, 20)
+    ours_us, hello_us = statistics.median(ours) * 1e6, statistics.median(hello) * 1e6
+    worst_us = max(ours) * 1e6
+    print(f"per turn   limber {ours_us:8.0f} us (median of {len(ours)}; slowest {worst_us:.0f} us)")
+    print(f"           hello  {hello_us:8.0f} us (median of {len(hello)})")
+    print(f"           ratio  {ours_us / hello_us:8.2f}x   (target <= 2x)")
+
+    cold_ours = cold_start("lambda_function", args.cold_runs)
+    cold_hello = cold_start("hello_world", args.cold_runs)
+    print(f"cold start limber {cold_ours * 1e3:8.1f} ms (import + first LaunchRequest, median of {args.cold_runs})")
+    print(f"           hello  {cold_hello * 1e3:8.1f} ms")
+    print(f"           ratio  {cold_ours / cold_hello:8.2f}x   (target <= 1.5x)")
+
+
+if __name__ == "__main__":
+    main()
