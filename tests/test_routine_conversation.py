@@ -26,6 +26,8 @@ def test_launch_names_every_routine_and_gives_the_disclaimer_once(talk):
         assert routine.name in first
     assert "not medical advice" in first
     assert not person.ended
+    person.say("AMAZON.StopIntent")
+    assert "not medical advice" not in person.launch()
 
 
 @pytest.mark.parametrize("routine", LIBRARY.routines, ids=lambda r: r.id)

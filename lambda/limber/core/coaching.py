@@ -22,7 +22,12 @@ def _deliver(library: Library, state: State, index: int, *lead: str) -> Reply:
     routine = library.routine(state.position.routine_id)
     out = speech(*repair_notes(state), *lead).extend(step_speech(routine, index, state.hold))
     new_state = state.with_(position=Position(routine.id, index), offer=None, repairs=())
-    return Reply(out, new_state, reprompt=STEP_REPROMPT, events=("position",))
+    step = steps_of(routine)[index]
+    # Seconds from the start of the speech, so a screen's countdown runs with the voice.
+    display = {"kind": "step", "routine": routine.id, "step": index,
+               "hold": moves.hold_for(step.stretch, state.hold),
+               "timer_starts": round(out.marks["hold_start"], 1), "timer_ends": round(out.marks["hold_end"], 1)}
+    return Reply(out, new_state, reprompt=STEP_REPROMPT, events=("position",), display=display)
 
 
 def _no_routine(library: Library, state: State, lead: str) -> Reply:

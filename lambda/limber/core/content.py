@@ -22,7 +22,7 @@ STRETCH_FIELDS = {
     "id", "name", "purpose", "setup", "feel", "sides", "hold_seconds", "reps", "rep_seconds",
     "sets", "rest_seconds", "safety", "skip_if", "sources",
 }
-ROUTINE_FIELDS = {"id", "name", "summary", "synonyms", "stretches"}
+ROUTINE_FIELDS = {"id", "name", "summary", "synonyms", "stretches", "order"}
 
 
 class ContentError(ValueError):
@@ -64,6 +64,7 @@ class Routine:
     summary: str
     synonyms: tuple[str, ...]
     stretches: tuple[Stretch, ...]
+    order: int = 100  # where it comes in spoken lists; ties go by id
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,7 @@ def parse_routine(data: dict, filename: str, stretches: dict[str, Stretch]) -> R
         summary=_field(data, "summary", str, where),
         synonyms=_strings(data, "synonyms", where),
         stretches=tuple(stretches[s] for s in ids),
+        order=_int_in(data, "order", where, 0, 1000, default=100),
     )
 
 
@@ -230,7 +232,7 @@ def load_library(folder: Path) -> Library:
         routines.append(routine)
     if not routines:
         raise ContentError(f"{folder}: no routines found under routines/")
-    return Library(tuple(routines), stretches)
+    return Library(tuple(sorted(routines, key=lambda r: (r.order, r.id))), stretches)
 
 
 def content_dir() -> Path:

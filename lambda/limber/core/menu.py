@@ -13,10 +13,12 @@ DISCLAIMER = (
     "One thing first: Limber is a stretching coach, not medical advice. "
     "If you're ever worried about your pain, ask me, is this dangerous."
 )
+ROUTINES_DISPLAY = {"kind": "routines"}  # a screen shows the touchable routine list
 REPAIR_NOTES = {
     "routine": "I couldn't find the routine you were doing, so let's pick one again.",
     "step": "Your place in that routine no longer fits it, so it starts from the top.",
     "bad": "Something in your saved place didn't make sense, so I've cleared it.",
+    "profile": "Some of your saved progress was damaged, so I've tidied it up.",
 }
 
 
@@ -58,13 +60,15 @@ def welcome(library: Library, state: State, *, first_time: bool, returning: str 
     if first_time:
         out.say(DISCLAIMER)
     out.say(routine_menu(library), choose_prompt(library))
-    return Reply(out, state, reprompt=choose_prompt(library), events=("disclaimer",) if first_time else ())
+    return Reply(out, state, reprompt=choose_prompt(library), events=("disclaimer",) if first_time else (),
+                 display=ROUTINES_DISPLAY)
 
 
 def list_routines(library: Library, state: State) -> Reply:
     lines = [routine_menu(library)]
     lines += [f"{r.name}: {r.summary}" for r in library.routines]
-    return Reply(speech(*lines, choose_prompt(library)), state, reprompt=choose_prompt(library))
+    return Reply(speech(*lines, choose_prompt(library)), state, reprompt=choose_prompt(library),
+                 display=ROUTINES_DISPLAY)
 
 
 def help_reply(library: Library, state: State) -> Reply:

@@ -40,6 +40,7 @@ class Speech:
     def __init__(self) -> None:
         self._parts: list[str] = []
         self.estimated_seconds = 0.0
+        self.marks: dict[str, float] = {}  # name -> estimated seconds from the start
 
     def say(self, *sentences: str) -> Speech:
         for sentence in sentences:
@@ -55,8 +56,14 @@ class Speech:
             self.estimated_seconds += round(seconds * 1000) / 1000
         return self
 
+    def mark(self, name: str) -> Speech:
+        """Remember when this point is reached, e.g. for a screen's countdown."""
+        self.marks[name] = self.estimated_seconds
+        return self
+
     def extend(self, other: Speech) -> Speech:
         self._parts.extend(other._parts)
+        self.marks.update({k: self.estimated_seconds + v for k, v in other.marks.items()})
         self.estimated_seconds += other.estimated_seconds
         return self
 

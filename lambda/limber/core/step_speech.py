@@ -56,13 +56,13 @@ def step_speech(routine: Routine, index: int, hold_preference: int | None) -> Sp
         speech.say(line).pause(SETUP_PAUSE_SECONDS)
     if first_time:
         speech.say(feel_sentence(stretch.feel), stretch.safety)
-    speech.pause(GET_READY_SECONDS).say("Starting now.")
+    speech.pause(GET_READY_SECONDS).say("Starting now.").mark("hold_start")
     hold = hold_for(stretch, hold_preference)
     if hold is not None:
         speech.extend(hold_speech(hold))
     else:
         speech.extend(reps_speech(stretch.reps, stretch.rep_seconds))
-    speech.say("Release.")
+    speech.mark("hold_end").say("Release.")
     if stretch.rest_seconds and step.set_number < stretch.sets:
         speech.say(f"Rest for {stretch.rest_seconds} seconds.")
         speech.extend(rest_speech(stretch.rest_seconds)).say("Rest over.")

@@ -7,7 +7,7 @@ import os
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
-from limber.skill.handlers import routine, session
+from limber.skill.handlers import habits, routine, session
 from limber.skill.interceptors import RecoverFromAnyError, SaveSessionState
 
 
@@ -16,9 +16,13 @@ FROM_ENV = object()
 
 def build_skill(skill_id=FROM_ENV, persistence_adapter=None) -> CustomSkill:
     """The skill. ``skill_id`` defaults to $LIMBER_SKILL_ID (unset: no check); None: no check."""
+    if persistence_adapter is None:
+        from limber.storage import from_env
+
+        persistence_adapter = from_env()
     builder = CustomSkillBuilder(persistence_adapter=persistence_adapter)
     builder.skill_id = os.environ.get("LIMBER_SKILL_ID") or None if skill_id is FROM_ENV else skill_id
-    for handler in [*session.FIRST, *routine.HANDLERS, *session.HANDLERS, *session.LAST]:
+    for handler in [*session.FIRST, *routine.HANDLERS, *habits.HANDLERS, *session.HANDLERS, *session.LAST]:
         builder.add_request_handler(handler)
     builder.add_global_response_interceptor(SaveSessionState())
     builder.add_exception_handler(RecoverFromAnyError())

@@ -11,6 +11,7 @@ from ask_sdk_core.dispatch_components import (
 
 from limber.core import menu
 from limber.core.state import State
+from limber.skill import progress
 from limber.skill.render import render
 from limber.skill.turn import STATE_KEY, library
 
@@ -23,7 +24,11 @@ class SaveSessionState(AbstractResponseInterceptor):
     def process(self, handler_input, response):
         state = handler_input.attributes_manager.request_attributes.get(STATE_KEY)
         if state is not None and handler_input.request_envelope.session is not None:
-            handler_input.attributes_manager.session_attributes = state.to_session()
+            attributes = state.to_session()
+            profile = progress.session_copy(handler_input)
+            if profile is not None:
+                attributes[progress.PROFILE_KEY] = profile
+            handler_input.attributes_manager.session_attributes = attributes
 
 
 class RecoverFromAnyError(AbstractExceptionHandler):

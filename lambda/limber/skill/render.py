@@ -8,13 +8,17 @@ from ask_sdk_model.ui import SimpleCard
 
 from limber.core.reply import Reply
 from limber.core.ssml import speech
-from limber.skill.turn import STATE_KEY
+from limber.skill import progress
+from limber.skill.timezone import local_today
+from limber.skill.turn import STATE_KEY, state_of
 
 REPLY_KEY = "limber_reply"
 DEFAULT_REPROMPT = "What would you like to do? You can say help."
 
 
 def render(handler_input: HandlerInput, reply: Reply) -> Response:
+    before = state_of(handler_input)
+    reply = progress.settle(handler_input, reply, before, today=lambda: local_today(handler_input))
     attributes = handler_input.attributes_manager
     attributes.request_attributes[REPLY_KEY] = reply
     attributes.request_attributes[STATE_KEY] = reply.state

@@ -28,7 +28,8 @@ def state_of(handler_input: HandlerInput) -> State:
     """The session state, parsed once per request by the request interceptor."""
     request_attributes = handler_input.attributes_manager.request_attributes
     if STATE_KEY not in request_attributes:
-        session = handler_input.attributes_manager.session_attributes
+        in_session = handler_input.request_envelope.session is not None
+        session = handler_input.attributes_manager.session_attributes if in_session else {}
         request_attributes[STATE_KEY] = from_session(session, library())
     return request_attributes[STATE_KEY]
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from limber.core import coaching
+from limber.core import coaching, habits
+from limber.skill import progress
 from limber.skill.handlers.base import intent_turn
+from limber.skill.handlers.session import with_saved_hold
 from limber.skill.turn import library, number_slot, slot, state_of
 
 
 @intent_turn("StartRoutineIntent")
 def start_routine(hi):
     chosen = slot(hi, "routine")
-    return coaching.start(library(), state_of(hi), chosen.id, chosen.heard)
+    return coaching.start(library(), with_saved_hold(hi, state_of(hi)), chosen.id, chosen.heard)
 
 
 @intent_turn("AMAZON.NextIntent")
@@ -45,7 +47,11 @@ def pause(hi):
 
 @intent_turn("AMAZON.ResumeIntent")
 def resume(hi):
-    return coaching.resume(library(), state_of(hi))
+    state = state_of(hi)
+    if state.position:
+        return coaching.resume(library(), state)
+    state = with_saved_hold(hi, state)
+    return habits.resume_saved(library(), state, progress.saved_position(progress.load(hi)))
 
 
 @intent_turn("HowManyLeftIntent")

@@ -5,13 +5,37 @@ from __future__ import annotations
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.utils import is_request_type
 
-from limber.core import coaching, menu
+from limber.core import coaching, habits, menu
+from limber.skill import progress
 from limber.skill.handlers.base import TurnHandler, intent_turn, on_request
 from limber.skill.turn import library, state_of
 
 
+def with_saved_hold(hi, state):
+    """The session state with the stored hold preference, read once per session."""
+    if state.hold is None:
+        hold = progress.load(hi).get("hold_seconds")
+        if isinstance(hold, int):
+            return state.with_(hold=hold)
+    return state
+
+
 def _launch(hi):
-    return menu.welcome(library(), state_of(hi), first_time=True)
+    lib = library()
+    profile = progress.load(hi)
+    state = with_saved_hold(hi, state_of(hi))
+    saved = progress.saved_position(profile)
+    returning, offer = habits.returning_line(lib, saved, progress.is_stale(profile))
+    repairs = list(state.repairs)
+    if profile.get("_repairs"):
+        repairs.append("profile")
+    if saved and returning is None:
+        repairs.append("routine")
+    state = state.with_(offer=offer, repairs=tuple(repairs))
+    reply = menu.welcome(lib, state, first_time=not profile.get("disclaimer_heard"), returning=returning)
+    if saved and returning is None:  # the stored place no longer fits the content: clear it
+        reply.events = (*reply.events, "position")
+    return reply
 
 
 launch = TurnHandler(on_request("LaunchRequest"), _launch, "launch")
@@ -34,12 +58,18 @@ def stop(hi):
 
 @intent_turn("AMAZON.YesIntent")
 def yes(hi):
-    return coaching.answer_offer(library(), state_of(hi), accepted=True)
+    state = state_of(hi)
+    if state.pending == "delete":
+        return habits.forgotten(library(), state, progress.forget(hi))
+    return coaching.answer_offer(library(), with_saved_hold(hi, state) if state.offer else state, accepted=True)
 
 
 @intent_turn("AMAZON.NoIntent")
 def no(hi):
-    return coaching.answer_offer(library(), state_of(hi), accepted=False)
+    state = state_of(hi)
+    if state.pending == "delete":
+        return habits.kept(library(), state)
+    return coaching.answer_offer(library(), state, accepted=False)
 
 
 @intent_turn("AMAZON.FallbackIntent")
@@ -58,9 +88,20 @@ class SessionEndedHandler(AbstractRequestHandler):
         return handler_input.response_builder.response
 
 
+class SkillDisabledHandler(AbstractRequestHandler):
+    """The person disabled the skill: delete what is stored for them."""
+
+    def can_handle(self, handler_input):
+        return is_request_type("AlexaSkillEvent.SkillDisabled")(handler_input)
+
+    def handle(self, handler_input):
+        progress.forget(handler_input)
+        return handler_input.response_builder.response
+
+
 # Last in line: an intent the model does not have, or a request type we don't serve.
 unrecognised = TurnHandler(lambda hi: True, lambda hi: menu.fallback(library(), state_of(hi)), "unrecognised")
 
-FIRST = [launch]
+FIRST = [launch, SkillDisabledHandler()]
 HANDLERS = [list_routines, help_, stop, yes, no, fallback, SessionEndedHandler()]
 LAST = [unrecognised]

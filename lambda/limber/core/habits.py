@@ -1,0 +1,83 @@
+"""Turns about saved progress: welcome back, resume, the streak, forgetting everything."""
+
+from __future__ import annotations
+
+from limber.core import coaching
+from limber.core.content import Library
+from limber.core.menu import choose_prompt, routine_menu
+from limber.core.reply import Reply
+from limber.core.routine import Position, steps_of
+from limber.core.ssml import speech
+from limber.core.state import State, read_position
+from limber.core.timing import number_word
+
+
+def checked_position(library: Library, saved: Position | None) -> Position | None:
+    """A stored position, if it still fits the content."""
+    if saved is None:
+        return None
+    raw = {"routine": saved.routine_id, "step": saved.step, "paused": saved.paused}
+    position, problem = read_position(raw, library)
+    return None if problem else position
+
+
+def returning_line(library: Library, saved: Position | None, stale: bool) -> tuple[str | None, str | None]:
+    """(what to say on launch about saved progress, a routine to offer) or (None, None)."""
+    position = checked_position(library, saved)
+    if position is None:
+        return None, None
+    routine = library.routine(position.routine_id)
+    step = steps_of(routine)[position.step]
+    where = f"stretch {step.stretch_number} of {len(routine.stretches)} of {routine.name}"
+    if stale:
+        return (f"Welcome back. Last time you got to {where}, but that was over a week ago. "
+                f"Would you like to start {routine.name} over? Or choose another routine."), routine.id
+    return f"Welcome back. You stopped at {where}. Say resume to carry on, or choose another routine.", None
+
+
+def resume_saved(library: Library, state: State, saved: Position | None) -> Reply:
+    """Resume: the session's own place first, then the stored one."""
+    if state.position:
+        return coaching.resume(library, state)
+    position = checked_position(library, saved)
+    if position is None:
+        return coaching.resume(library, state)
+    restored = state.with_(position=Position(position.routine_id, position.step, paused=True))
+    return coaching.resume(library, restored)
+
+
+def progress_summary(library: Library, state: State, days_this_week: int, streak: int, completed: int) -> Reply:
+    def days(n: int) -> str:
+        return "one day" if n == 1 else f"{number_word(n)} days"
+
+    if completed == 0 and days_this_week == 0:
+        text = "You haven't finished a routine yet. Finish one today and your streak begins."
+    else:
+        streak_text = f"Your streak is {days(streak)} in a row" if streak else "You have no streak running today"
+        routines = "one routine" if completed == 1 else f"{number_word(completed)} routines"
+        text = (f"This week you've stretched on {days(days_this_week)}. {streak_text}, "
+                f"and you've finished {routines} in all.")
+    prompt = "Say next to carry on." if state.position else choose_prompt(library)
+    return Reply(speech(text, prompt), state, reprompt=prompt)
+
+
+def ask_to_forget(library: Library, state: State) -> Reply:
+    prompt = "Should I delete all your saved progress? Say yes or no."
+    text = "I can forget everything I've saved for you: your place, your hold time and your streak."
+    return Reply(speech(text, prompt), state.with_(pending="delete", offer=None), reprompt=prompt)
+
+
+def forgotten(library: Library, state: State, deleted: bool) -> Reply:
+    if not deleted:
+        prompt = "Please try again in a little while."
+        return Reply(speech("I couldn't reach your saved progress just now, so nothing was deleted.", prompt),
+                     state.with_(pending=None), reprompt=prompt)
+    fresh = State()
+    prompt = choose_prompt(library)
+    text = "Done. I've deleted your saved progress and settings."
+    return Reply(speech(text, routine_menu(library), prompt), fresh, reprompt=prompt)
+
+
+def kept(library: Library, state: State) -> Reply:
+    prompt = "Say next to carry on." if state.position else choose_prompt(library)
+    return Reply(speech("Okay, I've kept everything.", prompt), state.with_(pending=None), reprompt=prompt)

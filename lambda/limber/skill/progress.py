@@ -1,0 +1,145 @@
+"""Saved progress on the skill side: one read per session, writes only when state changes.
+
+The profile read at the first turn that needs it rides in session attributes for the rest
+of the session, with the adapter's bookkeeping (version, digest). A turn whose reply
+changed something worth keeping updates the profile and saves it through the SDK's
+AttributesManager. When storage fails the conversation goes on: the person hears one
+short line, and the unsaved profile waits in the session for the next turn that can write.
+Red-flag screening turns never read or write.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime
+
+from ask_sdk_core.exceptions import PersistenceException
+
+from limber.core import progress
+from limber.core.reply import Reply
+from limber.core.routine import Position
+from limber.core.state import State
+
+log = logging.getLogger("limber")
+
+PROFILE_KEY = "profile"  # in session attributes
+UNSAVED_KEY = "_unsaved"
+LOADED_KEY = "limber_profile"  # in request attributes
+COULD_NOT_SAVE = "I couldn't save your place just now, but we can carry on."
+
+
+def _session(handler_input) -> dict:
+    if handler_input.request_envelope.session is None:  # events arrive outside a session
+        return {}
+    attributes = handler_input.attributes_manager.session_attributes
+    return attributes if isinstance(attributes, dict) else {}
+
+
+def load(handler_input) -> dict:
+    """The person's profile: from the session if already read, else one read from storage.
+
+    If storage is down the person gets a fresh profile for now; writing it later is safe
+    because saves are conditional and merge with whatever is really stored.
+    """
+    request = handler_input.attributes_manager.request_attributes
+    if LOADED_KEY in request:
+        return request[LOADED_KEY]
+    cached = _session(handler_input).get(PROFILE_KEY)
+    if isinstance(cached, dict) and "_version" in cached:
+        profile = cached
+    else:
+        try:
+            profile = dict(handler_input.attributes_manager.persistent_attributes)
+        except PersistenceException as err:
+            log.warning("progress read failed: %s", type(err).__name__)
+            profile = {**progress.new_profile(), "_version": 0, "_basis": None, "_repairs": [],
+                       UNSAVED_KEY: False, "_unread": True}
+    request[LOADED_KEY] = profile
+    return profile
+
+
+def loaded(handler_input) -> dict | None:
+    """The profile if this turn or this session already has it; never reads."""
+    request = handler_input.attributes_manager.request_attributes
+    if LOADED_KEY in request:
+        return request[LOADED_KEY]
+    cached = _session(handler_input).get(PROFILE_KEY)
+    return cached if isinstance(cached, dict) else None
+
+
+def saved_position(profile: dict) -> Position | None:
+    position = profile.get("position")
+    if not isinstance(position, dict):
+        return None
+    return Position(position.get("routine_id"), position.get("step"), position.get("paused") is True)
+
+
+def is_stale(profile: dict) -> bool:
+    return progress.is_stale(profile.get("position"), datetime.now(UTC))
+
+
+def _apply(profile: dict, reply: Reply, today) -> dict:
+    """The profile after this reply's events; bookkeeping keys are carried over."""
+    updated = {k: v for k, v in profile.items() if not k.startswith("_")}
+    for event in reply.events:
+        if event.startswith("completed:"):
+            updated = progress.record_completion(updated, event.split(":", 1)[1], today())
+        elif event == "position":
+            position = reply.state.position
+            updated = (progress.set_position(updated, position.routine_id, position.step, paused=position.paused)
+                       if position else progress.clear_position(updated))
+        elif event == "hold" and reply.state.hold:
+            updated = progress.set_hold_seconds(updated, reply.state.hold)
+        elif event == "disclaimer":
+            updated = progress.mark_disclaimer_heard(updated)
+    return {**{k: v for k, v in profile.items() if k.startswith("_")}, **updated}
+
+
+STORED_EVENTS = ("position", "hold", "disclaimer", "completed:")
+
+
+def settle(handler_input, reply: Reply, before: State, today) -> Reply:
+    """Save what this turn changed (or what an earlier turn could not), then return the
+    reply, with a line added when saving failed for the first time."""
+    if before.screen is not None or reply.state.screen is not None:
+        return reply  # screening never touches storage
+    changed = any(e.startswith(STORED_EVENTS) for e in reply.events)
+    pending = (loaded(handler_input) or {}).get(UNSAVED_KEY) is True
+    if not changed and not pending:
+        return reply
+    profile = load(handler_input)
+    profile = _apply(profile, reply, today)
+    manager = handler_input.attributes_manager
+    try:
+        manager.persistent_attributes = profile
+        manager.save_persistent_attributes()
+        profile.pop(UNSAVED_KEY, None)
+        profile.pop("_unread", None)
+    except PersistenceException as err:
+        log.warning("progress save failed: %s", type(err).__name__)
+        first_failure = profile.get(UNSAVED_KEY) is not True
+        profile[UNSAVED_KEY] = True
+        if first_failure:
+            reply.speech.say(COULD_NOT_SAVE)
+    manager.request_attributes[LOADED_KEY] = profile
+    return reply
+
+
+def forget(handler_input) -> bool:
+    """Delete everything stored for this person; False when storage could not be reached."""
+    try:
+        handler_input.attributes_manager.delete_persistent_attributes()
+    except PersistenceException as err:
+        log.warning("progress delete failed: %s", type(err).__name__)
+        return False
+    handler_input.attributes_manager.request_attributes[LOADED_KEY] = None
+    return True
+
+
+def session_copy(handler_input) -> dict | None:
+    """What goes back into session attributes under PROFILE_KEY, if anything."""
+    return loaded(handler_input)
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
