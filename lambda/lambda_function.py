@@ -1,9 +1,9 @@
 """AWS Lambda entry point: ``lambda_function.lambda_handler``."""
 
-from limber.skill.builder import build_skill
+from limber.app import create_skill
 from limber.skill.entry import handle_event
 
-skill = build_skill()
+skill = create_skill()
 
 
 def lambda_handler(event, context):

@@ -12,8 +12,8 @@ ALLOWED = {
     "core": {"core"},
     "skill": {"core", "skill"},
     "storage": {"core", "storage"},
-    "console": {"core", "skill", "storage", "console", "interaction_model"},
-    "web": {"core", "skill", "storage", "web"},
+    "console": {"core", "skill", "storage", "console", "interaction_model", "app"},
+    "web": {"core", "skill", "storage", "web", "app"},
 }
 
 

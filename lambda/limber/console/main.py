@@ -33,12 +33,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def make_session(store: str | None, locale: str) -> AlexaSession:
-    from limber.skill.builder import build_skill
+    from limber.app import create_skill
     from limber.skill.entry import handle_event
-    from limber import storage
 
-    adapter = storage.make_adapter(store) if store else storage.from_env()
-    skill = build_skill(skill_id=None, persistence_adapter=adapter)
+    skill = create_skill(skill_id=None, store=store)
     return AlexaSession(lambda event, context: handle_event(skill, event, context),
                         locale=locale, user_id="amzn1.ask.account.LOCALCONSOLE")
 

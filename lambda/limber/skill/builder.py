@@ -15,11 +15,11 @@ FROM_ENV = object()
 
 
 def build_skill(skill_id=FROM_ENV, persistence_adapter=None) -> CustomSkill:
-    """The skill. ``skill_id`` defaults to $LIMBER_SKILL_ID (unset: no check); None: no check."""
-    if persistence_adapter is None:
-        from limber.storage import from_env
+    """The skill. ``skill_id`` defaults to $LIMBER_SKILL_ID (unset: no check); None: no check.
 
-        persistence_adapter = from_env()
+    Without a persistence adapter the skill works but remembers nothing between sessions;
+    ``limber.app.create_skill`` supplies the one LIMBER_STORE names.
+    """
     builder = CustomSkillBuilder(persistence_adapter=persistence_adapter)
     builder.skill_id = os.environ.get("LIMBER_SKILL_ID") or None if skill_id is FROM_ENV else skill_id
     for handler in [*session.FIRST, *routine.HANDLERS, *habits.HANDLERS, *session.HANDLERS, *session.LAST]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime
 
-from ask_sdk_core.exceptions import PersistenceException
+from ask_sdk_core.exceptions import AttributesManagerException, PersistenceException
 
 from limber.core import progress
 from limber.core.reply import Reply
@@ -21,6 +21,8 @@ from limber.core.routine import Position
 from limber.core.state import State
 
 log = logging.getLogger("limber")
+# No adapter configured raises AttributesManagerException; both mean "no storage now".
+STORAGE_ERRORS = (PersistenceException, AttributesManagerException)
 
 PROFILE_KEY = "profile"  # in session attributes
 UNSAVED_KEY = "_unsaved"
@@ -50,7 +52,7 @@ def load(handler_input) -> dict:
     else:
         try:
             profile = dict(handler_input.attributes_manager.persistent_attributes)
-        except PersistenceException as err:
+        except STORAGE_ERRORS as err:
             log.warning("progress read failed: %s", type(err).__name__)
             profile = {**progress.new_profile(), "_version": 0, "_basis": None, "_repairs": [],
                        UNSAVED_KEY: False, "_unread": True}
@@ -115,7 +117,7 @@ def settle(handler_input, reply: Reply, before: State, today) -> Reply:
         manager.save_persistent_attributes()
         profile.pop(UNSAVED_KEY, None)
         profile.pop("_unread", None)
-    except PersistenceException as err:
+    except STORAGE_ERRORS as err:
         log.warning("progress save failed: %s", type(err).__name__)
         first_failure = profile.get(UNSAVED_KEY) is not True
         profile[UNSAVED_KEY] = True
@@ -129,7 +131,7 @@ def forget(handler_input) -> bool:
     """Delete everything stored for this person; False when storage could not be reached."""
     try:
         handler_input.attributes_manager.delete_persistent_attributes()
-    except PersistenceException as err:
+    except STORAGE_ERRORS as err:
         log.warning("progress delete failed: %s", type(err).__name__)
         return False
     handler_input.attributes_manager.request_attributes[LOADED_KEY] = None
