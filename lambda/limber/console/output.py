@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from limber.console.ssml_segments import fast, segments_from_ssml, to_display_text
+from limber.console.ssml_segments import display_text, fast, segments_from_ssml
 
 
 class Output:
@@ -32,8 +32,9 @@ class Output:
         body = response.get("response") or {}
         ssml = (body.get("outputSpeech") or {}).get("ssml")
         self.count += 1
+        segments = fast(segments_from_ssml(ssml), self.speed) if ssml else []
         if ssml:
-            print(f"Limber: {to_display_text(ssml)}", flush=True)
+            print(f"Limber: {display_text(segments)}", flush=True)
         card = body.get("card")
         if card:
             print(f"  [card] {card.get('title')}: {card.get('content') or card.get('text')}")
@@ -41,7 +42,6 @@ class Output:
             print("  (session ended)")
         if not ssml:
             return
-        segments = fast(segments_from_ssml(ssml), self.speed)
         if self.wav_dir:
             self._render(segments)
         if self.speaker:

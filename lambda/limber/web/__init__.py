@@ -1,0 +1,26 @@
+"""Limber as a self-hosted Alexa web service (Flask + a production WSGI server).
+
+``limber.web:app`` is the WSGI app for ``waitress-serve --port 8080 limber.web:app``; it is
+built on first access so importing this package never builds the skill.
+``limber.web:create_app`` builds one with explicit parts (tests, other hosts).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["app", "create_app"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "create_app":
+        from limber.web.factory import create_app
+
+        return create_app
+    if name == "app":
+        from limber.web.factory import create_app
+
+        flask_app = create_app()
+        globals()["app"] = flask_app  # build once; later lookups skip __getattr__
+        return flask_app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

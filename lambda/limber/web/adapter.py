@@ -1,0 +1,119 @@
+"""Flask adapter that verifies a request and hands it to an ASK SDK skill.
+
+Same shape as flask-ask-sdk's ``SkillAdapter`` (``SkillAdapter(skill, skill_id, verifiers,
+app)``, ``init_app``, ``register(app, route)``, ``dispatch_request()``) so swapping that package
+back in is a one-line change once it imports on current OpenSSL again. Differences on purpose:
+the verifier list is used exactly as given, every verification failure (even an unexpected
+exception) is a 400 whose log line names the failed check, and a body that is not a JSON
+request envelope is a 400, not a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_model import RequestEnvelope
+from flask import Flask, Response, jsonify
+from flask import request as flask_request
+from werkzeug import exceptions
+
+from limber.web.verification import CHARACTER_ENCODING, AbstractVerifier, VerificationException
+
+logger = logging.getLogger(__name__)
+
+EXTENSION_NAME = "ASK_SDK_SKILL_ADAPTER"
+
+
+class SkillAdapter:
+    def __init__(
+        self,
+        skill: CustomSkill,
+        skill_id: str | None,
+        verifiers: Sequence[AbstractVerifier] | None = None,
+        app: Flask | None = None,
+    ) -> None:
+        if not isinstance(skill, CustomSkill):
+            raise TypeError("Invalid skill instance provided. Expected a custom skill instance.")
+        self._skill = skill
+        self._skill_id = skill_id
+        self._verifiers = list(verifiers or [])
+        if app is not None:
+            self.init_app(app)
+
+    @property
+    def verifiers(self) -> list[AbstractVerifier]:
+        return list(self._verifiers)
+
+    def init_app(self, app: Flask) -> None:
+        # Keyed by skill id like flask-ask-sdk, so one app can host several skills.
+        app.extensions.setdefault(EXTENSION_NAME, {})[self._skill_id] = self
+
+    def register(self, app: Flask, route: str, endpoint: str | None = None) -> None:
+        if not isinstance(app, Flask):
+            raise TypeError("Expected a valid Flask instance")
+        if not isinstance(route, str):
+            raise TypeError("Expected a valid URL rule string")
+        app.add_url_rule(route, endpoint=endpoint, view_func=self.dispatch_request, methods=["POST"])
+
+    def dispatch_request(self) -> Response | tuple[Response, int]:
+        if flask_request.method != "POST":
+            raise exceptions.MethodNotAllowed(valid_methods=["POST"])
+        # Raises RequestEntityTooLarge (413) past MAX_CONTENT_LENGTH before reading the body.
+        raw_body = flask_request.get_data(cache=False)
+        try:
+            body_text, envelope = self._parse(raw_body)
+            for verifier in self._verifiers:
+                verifier.verify(
+                    headers=flask_request.headers,
+                    serialized_request_env=body_text,
+                    deserialized_request_env=envelope,
+                )
+        except VerificationException as error:
+            return _reject(error.check, error.message)
+        except Exception as error:  # a broken verifier must still fail closed, with a reason
+            logger.exception("verifier raised unexpectedly")
+            return _reject("verifier_error", f"{type(error).__name__}: {error}")
+        try:
+            response_envelope = self._skill.invoke(request_envelope=envelope, context=None)
+            payload = self._skill.serializer.serialize(response_envelope)
+        except Exception:
+            # As on Lambda (limber.skill.entry): the device hears a recovery line, never a 500.
+            logger.exception("skill raised while handling %s", _request_type(envelope))
+            return jsonify(recovery_envelope())
+        return jsonify(payload)
+
+    def _parse(self, raw_body: bytes) -> tuple[str, RequestEnvelope]:
+        try:
+            body_text = raw_body.decode(CHARACTER_ENCODING)
+        except UnicodeDecodeError:
+            raise VerificationException("body", "request body is not UTF-8") from None
+        try:
+            document = json.loads(body_text)
+        except ValueError:
+            raise VerificationException("body", "request body is not JSON") from None
+        request_part = document.get("request") if isinstance(document, dict) else None
+        if not isinstance(request_part, dict) or not isinstance(request_part.get("type"), str):
+            raise VerificationException("body", "request body is not an Alexa request envelope")
+        try:
+            envelope = self._skill.serializer.deserialize(payload=body_text, obj_type=RequestEnvelope)
+        except Exception as error:
+            raise VerificationException("body", f"request envelope does not deserialize: {error}") from None
+        return body_text, envelope
+
+
+def recovery_envelope() -> dict:
+    from limber.skill.entry import recovery_envelope as spoken_recovery
+
+    return spoken_recovery()
+
+
+def _reject(check: str, message: str) -> tuple[Response, int]:
+    logger.warning("Alexa request rejected [check=%s]: %s", check, message)
+    return jsonify(error="request verification failed"), 400
+
+
+def _request_type(envelope: RequestEnvelope) -> str:
+    return getattr(getattr(envelope, "request", None), "object_type", None) or "request"

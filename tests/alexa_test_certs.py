@@ -1,0 +1,309 @@
+"""Test support for the Alexa web host: a private PKI, a loopback certificate server, a waitress
+runner, Alexa request bodies and a hello-world skill.
+
+The PKI mimics Amazon's (root -> intermediate -> leaf for echo-api.amazon.com, RSA 2048,
+SHA-256) plus broken variants. Its root is trusted only where a test passes it in.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import http.server
+import json
+import posixpath
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_core.skill_builder import SkillBuilder
+from ask_sdk_core.utils import is_request_type
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from waitress import wasyncore
+from waitress.server import create_server
+
+from limber.web.certificates import fetch_certificate_chain
+
+SIGNING_DOMAIN = "echo-api.amazon.com"
+TEST_SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-limbertest01"
+S3_PREFIX = "https://s3.amazonaws.com/echo.api/"
+HELLO_SPEECH = "Hello from the test skill."
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def _new_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _ca_cert(
+    subject: str,
+    key: rsa.RSAPrivateKey,
+    issuer: x509.Certificate | None,
+    issuer_key: rsa.RSAPrivateKey,
+    now: dt.datetime,
+    path_length: int | None,
+) -> x509.Certificate:
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(subject))
+        .issuer_name(issuer.subject if issuer else _name(subject))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), False)
+    )
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def _leaf_cert(
+    key: rsa.RSAPrivateKey,
+    issuer: x509.Certificate,
+    issuer_key: rsa.RSAPrivateKey,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+    dns_name: str = SIGNING_DOMAIN,
+) -> x509.Certificate:
+    return (
+        x509.CertificateBuilder()
+        .subject_name(_name(dns_name))
+        .issuer_name(issuer.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=True,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
+            critical=False,
+        )
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(dns_name)]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), False)
+        .sign(issuer_key, hashes.SHA256())
+    )
+
+
+def _pem(*certs: x509.Certificate) -> bytes:
+    return b"".join(cert.public_bytes(serialization.Encoding.PEM) for cert in certs)
+
+
+@dataclass(frozen=True)
+class AlexaSigningPKI:
+    """Chains by name (leaf first, as Amazon serves them) and the keys that sign bodies."""
+
+    root: x509.Certificate
+    leaf: x509.Certificate
+    leaf_key: rsa.RSAPrivateKey
+    rogue_key: rsa.RSAPrivateKey
+    chains: dict[str, bytes]
+
+    def sign(self, body: bytes, key: rsa.RSAPrivateKey | None = None) -> str:
+        signature = (key or self.leaf_key).sign(body, padding.PKCS1v15(), hashes.SHA256())
+        return base64.b64encode(signature).decode("ascii")
+
+
+def make_signing_pki(now: dt.datetime | None = None) -> AlexaSigningPKI:
+    """Valid chain plus: expired, not_yet_valid, wrong_san, untrusted (another root)."""
+    now = now or dt.datetime.now(dt.UTC)
+    root_key, intermediate_key, leaf_key, rogue_key = (_new_key() for _ in range(4))
+    root = _ca_cert("Limber Test Root CA", root_key, None, root_key, now, None)
+    intermediate = _ca_cert("Limber Test Intermediate CA", intermediate_key, root, root_key, now, 0)
+    day = dt.timedelta(days=1)
+    leaf = _leaf_cert(leaf_key, intermediate, intermediate_key, now - day, now + 90 * day)
+    expired = _leaf_cert(leaf_key, intermediate, intermediate_key, now - 30 * day, now - day)
+    not_yet = _leaf_cert(leaf_key, intermediate, intermediate_key, now + day, now + 30 * day)
+    wrong_san = _leaf_cert(
+        leaf_key,
+        intermediate,
+        intermediate_key,
+        now - day,
+        now + 90 * day,
+        dns_name="echo-api.example.com",
+    )
+    rogue_root = _ca_cert("Rogue Root CA", rogue_key, None, rogue_key, now, None)
+    rogue_leaf = _leaf_cert(leaf_key, rogue_root, rogue_key, now - day, now + 90 * day)
+    chains = {
+        "valid": _pem(leaf, intermediate),
+        "expired": _pem(expired, intermediate),
+        "not_yet_valid": _pem(not_yet, intermediate),
+        "wrong_san": _pem(wrong_san, intermediate),
+        "untrusted": _pem(rogue_leaf, rogue_root),
+    }
+    return AlexaSigningPKI(root=root, leaf=leaf, leaf_key=leaf_key, rogue_key=rogue_key, chains=chains)
+
+
+def s3_url(chain_name: str) -> str:
+    """The Amazon-shaped URL a request names; :class:`CertificateServer` answers for it."""
+    return f"{S3_PREFIX}{chain_name}.pem"
+
+
+@dataclass
+class CertificateServer:
+    """Serves PEM chains over loopback HTTP at /echo.api/<name>.pem and counts the hits."""
+
+    chains: dict[str, bytes]
+    hits: Counter = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                path = posixpath.normpath(urlsplit(self.path).path)
+                name = posixpath.basename(path).removesuffix(".pem")
+                server.hits[name] += 1
+                body = server.chains.get(name)
+                if body is None or not path.startswith("/echo.api/"):
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-pem-file")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    def fetch(self, url: str) -> bytes:
+        """A fetcher for CertificateCache: same path, but from this loopback server."""
+        return fetch_certificate_chain(self.base_url + urlsplit(url).path)
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(5)
+
+
+@contextlib.contextmanager
+def running_waitress(app, threads: int = 4) -> Iterator[str]:
+    """Serve ``app`` with waitress on a free loopback port; yield its base URL."""
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.task_dispatcher.shutdown()
+        # Close sockets from the loop's own thread; closing them from here races its select().
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        thread.join(5)
+
+
+def iso_timestamp(moment: dt.datetime | None = None) -> str:
+    moment = moment or dt.datetime.now(dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def alexa_request(
+    request_type: str = "LaunchRequest",
+    application_id: str = TEST_SKILL_ID,
+    timestamp: str | None = None,
+    locale: str = "en-US",
+    intent: str | None = None,
+    new_session: bool = True,
+) -> dict:
+    """A minimal request envelope shaped like the ones Alexa sends."""
+    request: dict = {
+        "type": request_type,
+        "requestId": "amzn1.echo-api.request.limber-test",
+        "timestamp": timestamp or iso_timestamp(),
+        "locale": locale,
+    }
+    if intent:
+        request["intent"] = {"name": intent, "confirmationStatus": "NONE", "slots": {}}
+    user = {"userId": "amzn1.ask.account.LIMBERTEST"}
+    application = {"applicationId": application_id}
+    return {
+        "version": "1.0",
+        "session": {
+            "new": new_session,
+            "sessionId": "amzn1.echo-api.session.limber-test",
+            "application": application,
+            "attributes": {},
+            "user": user,
+        },
+        "context": {
+            "System": {
+                "application": application,
+                "user": user,
+                "device": {"deviceId": "amzn1.ask.device.LIMBERTEST", "supportedInterfaces": {}},
+                "apiEndpoint": "https://api.amazonalexa.com",
+                "apiAccessToken": "test-token",
+            }
+        },
+        "request": request,
+    }
+
+
+def encode(envelope: dict) -> bytes:
+    return json.dumps(envelope, separators=(",", ":")).encode("utf-8")
+
+
+class _HelloHandler(AbstractRequestHandler):
+    def __init__(self, calls: Counter) -> None:
+        self._calls = calls
+
+    def can_handle(self, handler_input) -> bool:
+        return is_request_type("LaunchRequest")(handler_input)
+
+    def handle(self, handler_input):
+        self._calls["launch"] += 1
+        return handler_input.response_builder.speak(HELLO_SPEECH).response
+
+
+def hello_skill(calls: Counter | None = None) -> CustomSkill:
+    """Answers LaunchRequest with :data:`HELLO_SPEECH`; counts calls so tests see if it ran."""
+    builder = SkillBuilder()
+    builder.add_request_handler(_HelloHandler(calls if calls is not None else Counter()))
+    return builder.create()
