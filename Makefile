@@ -4,7 +4,7 @@
 .PHONY: run test lint models build bench
 
 run:
-	@scripts/setup.sh
+	@scripts/setup.sh --speech
 	@.venv/bin/limber
 
 test:
