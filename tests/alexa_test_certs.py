@@ -14,6 +14,7 @@ import http.server
 import json
 import posixpath
 import threading
+from pathlib import Path
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -307,3 +308,20 @@ def hello_skill(calls: Counter | None = None) -> CustomSkill:
     builder = SkillBuilder()
     builder.add_request_handler(_HelloHandler(calls if calls is not None else Counter()))
     return builder.create()
+
+
+def localhost_tls_files(folder: Path) -> tuple[Path, Path, Path]:
+    """(CA bundle, certificate chain, key) for an HTTPS server at https://localhost, trusted
+    only by clients that are given that CA bundle."""
+    now = dt.datetime.now(dt.UTC)
+    ca_key, leaf_key = _new_key(), _new_key()
+    ca = _ca_cert("Limber Test Local CA", ca_key, None, ca_key, now, path_length=0)
+    leaf = _leaf_cert(leaf_key, ca, ca_key, now - dt.timedelta(days=1), now + dt.timedelta(days=2),
+                      dns_name="localhost")
+    ca_file, chain_file, key_file = folder / "ca.pem", folder / "chain.pem", folder / "key.pem"
+    ca_file.write_bytes(_pem(ca))
+    chain_file.write_bytes(_pem(leaf, ca))
+    key_file.write_bytes(leaf_key.private_bytes(serialization.Encoding.PEM,
+                                                serialization.PrivateFormat.PKCS8,
+                                                serialization.NoEncryption()))
+    return ca_file, chain_file, key_file

@@ -113,8 +113,10 @@ class AlexaSession:
         interfaces=None,
         skill_id=LOCAL_SKILL_ID,
         check: Callable[[dict], dict] | None = None,
+        api_endpoint: str = "https://api.amazonalexa.com",
     ):
         self.handler, self.locale, self.interfaces, self.skill_id = handler, locale, interfaces, skill_id
+        self.api_endpoint = api_endpoint
         self.user_id = user_id or f"amzn1.ask.account.LOCAL{next(_users)}{uuid.uuid4().hex[:8]}"
         self.check = check or (lambda response: response)
         self.attributes: dict = {}
@@ -139,6 +141,7 @@ class AlexaSession:
             locale=self.locale,
             skill_id=self.skill_id,
             interfaces=self.interfaces,
+            api_endpoint=self.api_endpoint,
         )
         response = self.check(self.handler(event, None))
         self.last = response

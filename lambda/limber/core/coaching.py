@@ -17,17 +17,19 @@ HOLD_STEP = 10  # seconds added or taken by "make the holds longer / shorter"
 DEFAULT_HOLD = 30
 
 
-def _deliver(library: Library, state: State, index: int, *lead: str) -> Reply:
-    """Speak the step at ``index`` of the current routine and move the position there."""
-    routine = library.routine(state.position.routine_id)
+def _deliver(library: Library, state: State, index: int, *lead: str, routine: Routine | None = None) -> Reply:
+    """Speak the step at ``index`` of ``routine`` (default: the current one) and move there."""
+    routine = routine or library.routine(state.position.routine_id)
     out = speech(*repair_notes(state), *lead).extend(step_speech(routine, index, state.hold))
     new_state = state.with_(position=Position(routine.id, index), offer=None, repairs=())
+    # Only a changed place is worth a write: repeat and help leave storage alone.
+    moved = ("position",) if new_state.position != state.position else ()
     step = steps_of(routine)[index]
     # Seconds from the start of the speech, so a screen's countdown runs with the voice.
     display = {"kind": "step", "routine": routine.id, "step": index,
                "hold": moves.hold_for(step.stretch, state.hold),
                "timer_starts": round(out.marks["hold_start"], 1), "timer_ends": round(out.marks["hold_end"], 1)}
-    return Reply(out, new_state, reprompt=STEP_REPROMPT, events=("position",), display=display)
+    return Reply(out, new_state, reprompt=STEP_REPROMPT, events=moved, display=display)
 
 
 def _no_routine(library: Library, state: State, lead: str) -> Reply:
@@ -42,8 +44,7 @@ def start(library: Library, state: State, routine_id: str | None, heard: str | N
         return _no_routine(library, state, lead)
     count = len(routine.stretches)
     intro = f"Let's do {routine.name}: {number_word(count)} stretches. {routine.summary}"
-    state = state.with_(position=Position(routine.id, 0))
-    return _deliver(library, state, 0, intro)
+    return _deliver(library, state, 0, intro, routine=routine)
 
 
 def next_step(library: Library, state: State) -> Reply:

@@ -97,7 +97,9 @@ def _apply(profile: dict, reply: Reply, today) -> dict:
     return {**{k: v for k, v in profile.items() if k.startswith("_")}, **updated}
 
 
-STORED_EVENTS = ("position", "hold", "disclaimer", "completed:")
+# "repaired": the stored record was fixed on read; writing it back stops the repair
+# sentence from being said at every launch.
+STORED_EVENTS = ("position", "hold", "disclaimer", "completed:", "repaired")
 
 
 def settle(handler_input, reply: Reply, before: State, today) -> Reply:

@@ -35,6 +35,8 @@ def _launch(hi):
     reply = menu.welcome(lib, state, first_time=not profile.get("disclaimer_heard"), returning=returning)
     if saved and returning is None:  # the stored place no longer fits the content: clear it
         reply.events = (*reply.events, "position")
+    if profile.get("_repairs"):
+        reply.events = (*reply.events, "repaired")
     return reply
 
 

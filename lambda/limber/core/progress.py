@@ -1,0 +1,399 @@
+"""A person's stored progress: the profile shape, its repair, merging and statistics.
+
+The profile is a plain dict because it travels through the ASK SDK's persistent and session
+attributes (JSON) and is stored as-is by every adapter. It holds only what the coach needs:
+where the person is in a routine, their hold preference, which days they stretched, a counter
+and whether they heard the safety disclaimer. Never screening answers or free text.
+
+Shape (schema 1)::
+
+    {
+        "schema": 1,
+        "updated_at": "2024-05-06T07:08:09.123Z" | None,     # last change of any field
+        "position": {                                        # or None: nothing to resume
+            "routine_id": "hips-basic",
+            "step": 3,                                       # flat step index, 0-based
+            "paused": False,
+            "updated": "2024-05-06T07:08:09.123Z",
+        },
+        "position_cleared_at": ISO timestamp | None,         # when position last became None
+        "hold_seconds": 10..60 | None,                       # None: the routine's own holds
+        "hold_updated_at": ISO timestamp | None,
+        "completions": ["2024-05-01", ...],                  # local dates, sorted, <= 60 days
+        "routines_completed": 12,
+        "disclaimer_heard": True,
+    }
+
+Timestamps exist because two devices can save the same person concurrently; ``merge`` uses
+them to keep the later change of each part. Dates are the person's local dates: the caller
+works them out from the device time zone and passes ``today``.
+
+Pure: standard library only.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+SCHEMA_VERSION = 1
+HOLD_RANGE = (10, 60)
+COMPLETION_WINDOW_DAYS = 60
+STALE_AFTER_DAYS = 7
+MAX_ROUTINE_ID_LENGTH = 64
+
+_DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_FIELDS = (
+    "schema",
+    "updated_at",
+    "position",
+    "position_cleared_at",
+    "hold_seconds",
+    "hold_updated_at",
+    "completions",
+    "routines_completed",
+    "disclaimer_heard",
+)
+_TIMESTAMP_FIELDS = ("updated_at", "position_cleared_at", "hold_updated_at")
+_POSITION_FIELDS = ("routine_id", "step", "paused", "updated")
+# A position whose timestamp was lost sorts before every real one and counts as stale.
+_EPOCH = "1970-01-01T00:00:00.000Z"
+
+
+class Stats(NamedTuple):
+    days_this_week: int
+    streak_days: int
+    routines_completed: int
+
+
+def new_profile() -> dict[str, Any]:
+    return {
+        "schema": SCHEMA_VERSION,
+        "updated_at": None,
+        "position": None,
+        "position_cleared_at": None,
+        "hold_seconds": None,
+        "hold_updated_at": None,
+        "completions": [],
+        "routines_completed": 0,
+        "disclaimer_heard": False,
+    }
+
+
+# --- timestamps ---------------------------------------------------------------------------
+
+
+def timestamp(now: datetime | None = None) -> str:
+    """UTC ISO timestamp with milliseconds, so two saves in one second still order."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def parse_timestamp(text: Any) -> datetime | None:
+    if not isinstance(text, str) or len(text) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+        # A stamp without a zone was written by something else; read it as UTC, not fail.
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _later(first: str | None, second: str | None) -> bool:
+    """True when ``first`` is strictly later than ``second`` (None is the earliest)."""
+    a, b = parse_timestamp(first), parse_timestamp(second)
+    if a is None:
+        return False
+    return b is None or a > b
+
+
+def _parse_date(text: Any) -> date | None:
+    if not isinstance(text, str) or not _DATE_PATTERN.match(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+# --- migrate and repair -------------------------------------------------------------------
+
+
+def migrate(raw: Any) -> tuple[dict[str, Any], list[str]]:
+    """Bring any stored value to the current shape; never raises.
+
+    Returns the profile and a list of repairs (one short English line each) so the skill can
+    tell the person, in one sentence, that part of their progress was reset. An empty record
+    (what the ASK SDK hands over for a new person) is simply a new profile, not a repair.
+    """
+    if raw is None or (isinstance(raw, dict) and not raw):
+        return new_profile(), []
+    if not isinstance(raw, dict):
+        return new_profile(), [f"record was a {type(raw).__name__}, not a mapping; started fresh"]
+    repairs: list[str] = []
+    version = _as_int(raw.get("schema"))
+    if version is None:
+        # Schema 0: records written before versioning. Same field names; every field is
+        # checked below, so upgrading is the repair pass itself.
+        repairs.append("record had no schema version; checked every field")
+    elif version > SCHEMA_VERSION:
+        repairs.append(f"record is schema {version}, newer than {SCHEMA_VERSION}; kept known fields")
+    profile = new_profile()
+    for name in sorted(set(raw) - set(_FIELDS)):
+        repairs.append(f"dropped unknown field {str(name)[:40]!r}")
+    for name in _FIELDS[1:]:
+        if name not in raw:
+            repairs.append(f"{name}: missing; set to default")
+    for name in _TIMESTAMP_FIELDS:
+        value = raw.get(name)
+        if value is not None and parse_timestamp(value) is None:
+            repairs.append(f"{name}: not a timestamp; cleared")
+        elif value is not None:
+            profile[name] = value
+    profile["position"] = _repair_position(raw.get("position"), repairs)
+    profile["hold_seconds"] = _repair_hold(raw.get("hold_seconds"), repairs)
+    profile["completions"] = _repair_completions(raw.get("completions"), repairs)
+    profile["routines_completed"] = _repair_counter(raw.get("routines_completed"), repairs)
+    heard = raw.get("disclaimer_heard", False)
+    if isinstance(heard, bool):
+        profile["disclaimer_heard"] = heard
+    else:
+        # Unsure means the person hears the disclaimer again: the safe side.
+        repairs.append("disclaimer_heard: not true/false; set to false")
+    return profile, repairs
+
+
+def _as_int(value: Any) -> int | None:
+    """An exact whole number (int, integral float or Decimal), else None. Booleans are not."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float | Decimal):
+        try:
+            if value == int(value):
+                return int(value)
+        except (ValueError, OverflowError, ArithmeticError):
+            return None
+    return None
+
+
+def _repair_position(value: Any, repairs: list[str]) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        repairs.append("position: not a mapping; cleared")
+        return None
+    routine_id = value.get("routine_id")
+    if not isinstance(routine_id, str) or not 0 < len(routine_id) <= MAX_ROUTINE_ID_LENGTH:
+        repairs.append("position: routine id missing or invalid; cleared")
+        return None
+    step = _as_int(value.get("step"))
+    if step is None or step < 0:
+        repairs.append("position: step is not a whole number >= 0; cleared")
+        return None
+    position = {"routine_id": routine_id, "step": step, "paused": False, "updated": _EPOCH}
+    paused = value.get("paused")
+    if isinstance(paused, bool):
+        position["paused"] = paused
+    else:
+        repairs.append("position: paused is not true/false; set to false")
+    if parse_timestamp(value.get("updated")) is not None:
+        position["updated"] = value["updated"]
+    else:
+        repairs.append("position: updated is not a timestamp; set to 1970")
+    extra = sorted(str(key)[:40] for key in set(value) - set(_POSITION_FIELDS))
+    if extra:
+        repairs.append(f"position: dropped unknown fields {extra}")
+    return position
+
+
+def _repair_hold(value: Any, repairs: list[str]) -> int | None:
+    if value is None:
+        return None
+    seconds = _as_int(value)
+    low, high = HOLD_RANGE
+    if seconds is None or not low <= seconds <= high:
+        repairs.append(f"hold_seconds: not a whole number from {low} to {high}; cleared")
+        return None
+    return seconds
+
+
+def _repair_completions(value: Any, repairs: list[str]) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple | set | frozenset):
+        repairs.append("completions: not a list; cleared")
+        return []
+    dates = {_parse_date(item) for item in value}
+    invalid = sum(1 for item in value if _parse_date(item) is None)
+    if invalid:
+        repairs.append(f"completions: dropped {invalid} entries that were not dates")
+    dates.discard(None)
+    kept = sorted(dates)[-COMPLETION_WINDOW_DAYS:]  # migrate has no "today"; cap the count
+    if len(kept) < len(dates):
+        repairs.append(f"completions: kept the latest {COMPLETION_WINDOW_DAYS} dates")
+    return [day.isoformat() for day in kept]
+
+
+def _repair_counter(value: Any, repairs: list[str]) -> int:
+    count = _as_int(value)
+    if count is None or count < 0:
+        if value is not None:
+            repairs.append("routines_completed: not a whole number >= 0; set to 0")
+        return 0
+    return count
+
+
+# --- changes the skill makes --------------------------------------------------------------
+
+
+def _changed(profile: dict[str, Any], now: datetime | None) -> tuple[dict[str, Any], str]:
+    updated = copy.deepcopy(profile)
+    stamp = timestamp(now)
+    updated["updated_at"] = stamp
+    return updated, stamp
+
+
+def set_position(
+    profile: dict[str, Any],
+    routine_id: str,
+    step: int,
+    *,
+    paused: bool = False,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    if not isinstance(routine_id, str) or not 0 < len(routine_id) <= MAX_ROUTINE_ID_LENGTH:
+        raise ValueError(f"routine id must be 1..{MAX_ROUTINE_ID_LENGTH} characters")
+    if _as_int(step) is None or step < 0:
+        raise ValueError("step must be a whole number >= 0")
+    updated, stamp = _changed(profile, now)
+    updated["position"] = {
+        "routine_id": routine_id,
+        "step": int(step),
+        "paused": bool(paused),
+        "updated": stamp,
+    }
+    return updated
+
+
+def clear_position(profile: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    updated, stamp = _changed(profile, now)
+    updated["position"] = None
+    updated["position_cleared_at"] = stamp
+    return updated
+
+
+def set_hold_seconds(
+    profile: dict[str, Any], seconds: int | None, now: datetime | None = None
+) -> dict[str, Any]:
+    """Set (or with None, forget) the hold preference; outside 10-60 s raises ValueError."""
+    low, high = HOLD_RANGE
+    if seconds is not None and (_as_int(seconds) is None or not low <= seconds <= high):
+        raise ValueError(f"hold must be a whole number of seconds from {low} to {high}")
+    updated, stamp = _changed(profile, now)
+    updated["hold_seconds"] = None if seconds is None else int(seconds)
+    updated["hold_updated_at"] = stamp
+    return updated
+
+
+def mark_disclaimer_heard(profile: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    if profile.get("disclaimer_heard") is True:
+        return copy.deepcopy(profile)  # no change, so no new timestamp and no write
+    updated, _ = _changed(profile, now)
+    updated["disclaimer_heard"] = True
+    return updated
+
+
+def record_completion(
+    profile: dict[str, Any], routine_id: str, today: date, now: datetime | None = None
+) -> dict[str, Any]:
+    """Count a finished routine on the person's local ``today``.
+
+    Clears the position if it points into the routine just finished. Keeps completion dates
+    from the last 60 days; a date up to one day ahead survives, since a person who travels
+    west can see "today" step back by a day.
+    """
+    updated, stamp = _changed(profile, now)
+    earliest = today - timedelta(days=COMPLETION_WINDOW_DAYS - 1)
+    latest = today + timedelta(days=1)
+    dates = {_parse_date(item) for item in updated.get("completions") or []} | {today}
+    dates.discard(None)
+    updated["completions"] = [d.isoformat() for d in sorted(dates) if earliest <= d <= latest]
+    updated["routines_completed"] = int(updated.get("routines_completed") or 0) + 1
+    position = updated.get("position")
+    if isinstance(position, dict) and position.get("routine_id") == routine_id:
+        updated["position"] = None
+        updated["position_cleared_at"] = stamp
+    return updated
+
+
+# --- merging concurrent saves -------------------------------------------------------------
+
+
+def merge(mine: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
+    """Combine two versions of one person's profile saved from different sessions.
+
+    Completion dates are a union; the position (or its clearing) with the later timestamp
+    wins, as does the later hold preference; counters take the larger value; once the
+    disclaimer was heard it stays heard. Ties keep ``mine``.
+    """
+    mine, _ = migrate(mine)
+    theirs, _ = migrate(theirs)
+    merged = copy.deepcopy(mine)
+
+    def position_time(profile: dict[str, Any]) -> str | None:
+        position = profile["position"]
+        return position["updated"] if position else profile["position_cleared_at"]
+
+    if _later(position_time(theirs), position_time(mine)):
+        merged["position"] = copy.deepcopy(theirs["position"])
+        merged["position_cleared_at"] = theirs["position_cleared_at"]
+    if _later(theirs["hold_updated_at"], mine["hold_updated_at"]):
+        merged["hold_seconds"] = theirs["hold_seconds"]
+        merged["hold_updated_at"] = theirs["hold_updated_at"]
+    if _later(theirs["updated_at"], mine["updated_at"]):
+        merged["updated_at"] = theirs["updated_at"]
+    dates = sorted(set(mine["completions"]) | set(theirs["completions"]))
+    merged["completions"] = dates[-COMPLETION_WINDOW_DAYS:]
+    merged["routines_completed"] = max(mine["routines_completed"], theirs["routines_completed"])
+    merged["disclaimer_heard"] = mine["disclaimer_heard"] or theirs["disclaimer_heard"]
+    return merged
+
+
+# --- questions the skill asks -------------------------------------------------------------
+
+
+def stats(profile: dict[str, Any], today: date) -> Stats:
+    """Days stretched this week (Monday first), the current streak, and the total count.
+
+    The streak counts consecutive days ending today, or yesterday if today has no session
+    yet (the day is not over). Only 60 days are kept, so a streak tops out at 60.
+    """
+    days = {_parse_date(item) for item in profile.get("completions") or []}
+    days.discard(None)
+    monday = today - timedelta(days=today.weekday())
+    this_week = sum(1 for day in days if monday <= day <= today)
+    cursor = today if today in days else today - timedelta(days=1)
+    streak = 0
+    while cursor in days:
+        streak += 1
+        cursor -= timedelta(days=1)
+    count = _as_int(profile.get("routines_completed"))
+    return Stats(this_week, streak, count if count and count > 0 else 0)
+
+
+def is_stale(position: dict[str, Any] | None, now: datetime, days: int = STALE_AFTER_DAYS) -> bool:
+    """True when a saved position is too old to offer resuming (or its time is unreadable)."""
+    if not position:
+        return False
+    updated = parse_timestamp(position.get("updated"))
+    if updated is None:
+        return True
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    return now - updated > timedelta(days=days)

@@ -1,0 +1,264 @@
+"""Persistence adapters for progress profiles: memory, SQLite and DynamoDB.
+
+Every adapter is an ask-sdk-core ``AbstractPersistenceAdapter``, so the SDK's
+``AttributesManager`` works unchanged. On top of that interface they share one behaviour,
+implemented here once (``ProgressAdapter``) over three small backend primitives:
+
+* ``get_attributes`` returns a repaired profile (``limber.core.progress.migrate``) plus three
+  bookkeeping keys that start with an underscore: ``_version`` (the stored version it was
+  read at; 0 when nothing is stored), ``_repairs`` (what ``migrate`` had to fix, so the skill
+  can say a sentence) and ``_basis`` (a digest of the profile as stored, to skip writes that
+  change nothing). Keep them with the profile, including in session attributes.
+* ``save_attributes`` writes only when the profile differs from ``_basis``. The write is
+  conditional on ``_version``; if someone else saved in between, it re-reads, merges
+  (``progress.merge``) and retries, a bounded number of times. Afterwards the attributes
+  dict is updated IN PLACE to what is now stored (merged profile, new ``_version``), so later
+  saves in the same session need no extra read. If the record was deleted since it was read
+  (DeleteMyDataIntent, SkillDisabled), nothing is written: deleted data never comes back.
+* ``delete_attributes`` removes everything stored for the person.
+* Every backend failure surfaces as ``StorageUnavailable``, promptly (see each backend for
+  its time bounds), so a turn can apologise within Alexa's 8 second limit.
+
+Counters (``adapter.counters``) record backend round trips for tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+from ask_sdk_core.exceptions import PersistenceException
+
+from limber.core import progress
+
+VERSION_KEY = "_version"
+REPAIRS_KEY = "_repairs"
+BASIS_KEY = "_basis"
+# A stored record whose version field is missing or not a number (written by something else).
+UNVERSIONED = -1
+MAX_SAVE_ATTEMPTS = 4
+# After this many seconds a save starts no further request (conflicts resolve in
+# milliseconds; this guards the 8 s turn limit when the store is also slow).
+SAVE_DEADLINE_SECONDS = 1.0
+
+
+class StorageError(PersistenceException):
+    """Base of the storage errors; an ASK SDK PersistenceException for generic handlers."""
+
+
+class StorageUnavailable(StorageError):
+    """The store could not be read or written in time: down, throttled, locked or contended."""
+
+
+class StorageConfigError(StorageError, ValueError):
+    """LIMBER_STORE (or the adapter's settings) cannot be used; the message says why."""
+
+
+class Counters:
+    """Backend round trips, thread-safe: reads, writes, deletes, conflicts, skipped writes."""
+
+    NAMES = ("reads", "writes", "deletes", "conflicts", "skipped_writes")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            for name in self.NAMES:
+                setattr(self, name, 0)
+
+    def add(self, name: str, amount: int = 1) -> None:
+        with self._lock:
+            setattr(self, name, getattr(self, name) + amount)
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return {name: getattr(self, name) for name in self.NAMES}
+
+
+def partition_key(request_envelope: Any) -> str:
+    """The storage key for the person behind a request.
+
+    SHA-256 of the Alexa user id, so the raw id (a lasting identifier of the person's account
+    with this skill) never appears in tables, files, backups or logs. The ids are long and
+    random, so the hash cannot be reversed by guessing; no secret salt is needed, and none
+    can be lost.
+    """
+    try:
+        user_id = request_envelope.context.system.user.user_id
+    except AttributeError:
+        user_id = None
+    if not isinstance(user_id, str) or not user_id:
+        raise StorageError("the request carries no user id (context.system.user.user_id)")
+    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()
+
+
+def profile_digest(profile: dict[str, Any]) -> str:
+    canonical = json.dumps(profile, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
+
+
+def next_version(expected: int) -> int:
+    """The version a write stores: one more than before, and never below the clock in ms.
+
+    Clock-based versions mean a record deleted and created again never repeats an old
+    version, so a session that loaded the deleted record cannot overwrite the new one.
+    """
+    return max(expected + 1, int(time.time() * 1000))
+
+
+def _bookkeeping_int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+class ProgressAdapter(AbstractPersistenceAdapter):
+    """Versioned, merging persistence; subclasses supply three backend primitives."""
+
+    def __init__(self) -> None:
+        self.counters = Counters()
+
+    # Backend primitives. Each raises StorageUnavailable when the store fails.
+    def _read(self, key: str) -> tuple[Any, int] | None:
+        """(stored profile value, version) or None when nothing is stored."""
+        raise NotImplementedError
+
+    def _write(self, key: str, profile: dict[str, Any], expected: int, version: int) -> bool:
+        """Store ``profile`` at ``version`` if the stored version is still ``expected``
+        (0: nothing stored; UNVERSIONED: stored without a usable version). False on conflict."""
+        raise NotImplementedError
+
+    def _delete(self, key: str) -> None:
+        raise NotImplementedError
+
+    # Plain API, for code that has a key rather than a request envelope.
+    def load(self, key: str) -> dict[str, Any]:
+        """The attributes dict ``get_attributes`` returns, for a partition key."""
+        self.counters.add("reads")
+        stored = self._read(key)
+        if stored is None:
+            profile, repairs, version = progress.new_profile(), [], 0
+        else:
+            raw, version = stored
+            profile, repairs = progress.migrate(raw)
+        attributes = dict(profile)
+        attributes[VERSION_KEY] = version
+        attributes[REPAIRS_KEY] = repairs
+        # After a repair the stored record differs from the profile: let the next save write.
+        attributes[BASIS_KEY] = None if repairs else profile_digest(profile)
+        return attributes
+
+    def save(self, key: str, attributes: dict[str, Any]) -> None:
+        mine, _ = progress.migrate({k: v for k, v in attributes.items() if not k.startswith("_")})
+        if attributes.get(BASIS_KEY) == profile_digest(mine):
+            self.counters.add("skipped_writes")
+            return
+        expected = _bookkeeping_int(attributes.get(VERSION_KEY))
+        if expected < 0:
+            expected = UNVERSIONED
+        stored = self._save_merging(key, mine, expected)
+        if stored is None:  # deleted elsewhere since it was read
+            profile, version = progress.new_profile(), 0
+        else:
+            profile, version = stored
+        attributes.clear()
+        attributes.update(profile)
+        attributes[VERSION_KEY] = version
+        attributes[REPAIRS_KEY] = []
+        attributes[BASIS_KEY] = profile_digest(profile)
+
+    def _save_merging(
+        self, key: str, mine: dict[str, Any], expected: int
+    ) -> tuple[dict[str, Any], int] | None:
+        deadline = time.monotonic() + SAVE_DEADLINE_SECONDS
+        for attempt in range(MAX_SAVE_ATTEMPTS):
+            if attempt and time.monotonic() > deadline:
+                break
+            version = next_version(max(expected, 0))
+            self.counters.add("writes")
+            if self._write(key, mine, expected, version):
+                return mine, version
+            self.counters.add("conflicts")
+            if time.monotonic() > deadline:
+                break
+            self.counters.add("reads")
+            stored = self._read(key)
+            if stored is None:
+                if expected != 0:
+                    return None
+                continue  # created and deleted meanwhile: try creating again
+            raw, expected = stored
+            theirs, _ = progress.migrate(raw)
+            mine = progress.merge(mine, theirs)
+        raise StorageUnavailable(
+            f"gave up saving after {MAX_SAVE_ATTEMPTS} conflicting updates or "
+            f"{SAVE_DEADLINE_SECONDS:g} s"
+        )
+
+    def remove(self, key: str) -> None:
+        self.counters.add("deletes")
+        self._delete(key)
+
+    # ask-sdk-core AbstractPersistenceAdapter
+    def get_attributes(self, request_envelope: Any) -> dict[str, Any]:
+        return self.load(partition_key(request_envelope))
+
+    def save_attributes(self, request_envelope: Any, attributes: dict[str, Any]) -> None:
+        self.save(partition_key(request_envelope), attributes)
+
+    def delete_attributes(self, request_envelope: Any) -> None:
+        self.remove(partition_key(request_envelope))
+
+
+# --- choosing an adapter ------------------------------------------------------------------
+
+
+def default_sqlite_path(environ: dict[str, str] | None = None) -> Path:
+    """$XDG_DATA_HOME/limber/progress.sqlite3, or ~/.local/share/limber/progress.sqlite3."""
+    environ = os.environ if environ is None else environ
+    base = environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "limber" / "progress.sqlite3"
+
+
+def make_adapter(spec: str) -> ProgressAdapter:
+    """Build an adapter from ``memory``, ``sqlite:PATH`` or ``dynamodb:TABLE``."""
+    kind, _, argument = spec.strip().partition(":")
+    kind = kind.strip().lower()
+    argument = argument.strip()
+    if kind == "memory" and not argument:
+        from limber.storage.memory import MemoryAdapter
+
+        return MemoryAdapter()
+    if kind == "sqlite" and argument:
+        from limber.storage.sqlite import SqliteAdapter
+
+        return SqliteAdapter(Path(argument).expanduser())
+    if kind == "dynamodb" and argument:
+        from limber.storage.dynamodb import DynamoDbAdapter
+
+        return DynamoDbAdapter(argument)
+    raise StorageConfigError(
+        f"LIMBER_STORE={spec!r} is not understood; use 'memory', 'sqlite:PATH' "
+        "(a file) or 'dynamodb:TABLE' (an existing table)"
+    )
+
+
+def from_env(environ: dict[str, str] | None = None) -> ProgressAdapter:
+    """The adapter LIMBER_STORE asks for; unset means SQLite in the user's data folder.
+
+    On Lambda an unset LIMBER_STORE is an error: its disk is temporary, so progress there
+    would silently vanish.
+    """
+    environ = os.environ if environ is None else environ
+    spec = environ.get("LIMBER_STORE", "").strip()
+    if spec:
+        return make_adapter(spec)
+    if environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        raise StorageConfigError("LIMBER_STORE is not set; on Lambda set it to dynamodb:TABLE")
+    return make_adapter(f"sqlite:{default_sqlite_path(environ)}")

@@ -1,0 +1,212 @@
+"""Saved progress, spoken: resume, streaks, deleting, and storage that fails mid-session.
+
+The skill is the real one, composed with a real store (SQLite here; DynamoDB in
+test_storage_faults.py), driven with real envelopes through the Lambda entry point.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from alexa import Conversation
+from settings_api import settings_api
+
+from limber.skill.builder import build_skill
+from limber.skill.entry import handle_event
+from limber.storage import partition_key
+from limber.storage.sqlite import SqliteAdapter
+
+HEADING = re.compile(r"Stretch (\d+) of (\d+): ([^,]+), (left side|right side|both sides)\.")
+
+
+@pytest.fixture
+def store(tmp_path):
+    return SqliteAdapter(tmp_path / "progress.sqlite3")
+
+
+@pytest.fixture
+def talk(store):
+    skill = build_skill(skill_id=None, persistence_adapter=store)
+    handler = lambda event, context: handle_event(skill, event, context)  # noqa: E731
+    return lambda **options: Conversation(handler, **options)
+
+
+def key_of(person) -> str:
+    class Envelope:  # the adapter keys by context.system.user.user_id
+        class context:
+            class system:
+                class user:
+                    user_id = person.user_id
+
+    return partition_key(Envelope)
+
+
+def test_resume_tomorrow_restores_routine_step_side_and_hold(talk, store):
+    person = talk()
+    person.launch()
+    person.say("StartRoutineIntent", routine="hips")
+    person.say("SetHoldTimeIntent", seconds="45")
+    for _ in range(4):
+        said = person.say("AMAZON.NextIntent")
+    where = HEADING.search(said).groups()
+    person.say("AMAZON.StopIntent")
+
+    welcome = person.launch()
+    assert welcome.startswith(f"Welcome back. You stopped at stretch {where[0]} of {where[1]} of Hip flexors.")
+    assert "Say resume to carry on" in welcome and "not medical advice" not in welcome
+    resumed = person.say("AMAZON.ResumeIntent")
+    assert HEADING.search(resumed).groups() == where
+    assert "Holds are" not in resumed
+    person.say("AMAZON.StopIntent")
+    # A one-shot "ask limber coach to resume" works the same without a launch.
+    assert HEADING.search(person.say("AMAZON.ResumeIntent")).groups() == where
+    assert store.load(key_of(person))["hold_seconds"] == 45
+
+
+def held_seconds(ssml: str) -> float:
+    """Silence plus words at Alexa's rate between "Starting now." and "Release."."""
+    timed = re.search(r"Starting now\.(.*?)Release\.", ssml, re.S).group(1)
+    silence = sum(int(ms) for ms in re.findall(r'time="(\d+)ms"', timed)) / 1000
+    return silence + len(re.sub(r"<[^>]+>", " ", timed).split()) / 2.5
+
+
+def test_the_hold_preference_is_used_in_the_next_session(talk):
+    person = talk()
+    person.say("SetHoldTimeIntent", seconds="20")
+    person.say("AMAZON.StopIntent")
+    person.say("StartRoutineIntent", routine="low back")  # a new session
+    while "Ten seconds left." not in person.last["response"]["outputSpeech"]["ssml"]:
+        person.say("SkipStretchIntent")  # to the first timed hold
+    assert held_seconds(person.last["response"]["outputSpeech"]["ssml"]) == pytest.approx(20, rel=0.1)
+
+
+def test_progress_older_than_a_week_offers_to_start_over(talk, store):
+    person = talk()
+    person.say("StartRoutineIntent", routine="desk")
+    person.say("AMAZON.NextIntent")
+    person.say("AMAZON.StopIntent")
+    key = key_of(person)
+    attributes = store.load(key)
+    attributes["position"]["updated"] = (datetime.now(UTC) - timedelta(days=8)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    attributes["_basis"] = None
+    store.save(key, attributes)
+
+    welcome = person.launch()
+    assert "over a week ago" in welcome and "start Desk reset over" in welcome
+    assert HEADING.search(person.say("AMAZON.YesIntent")).group(1) == "1"
+
+
+def test_a_saved_place_in_a_removed_routine_is_reset_with_a_sentence(talk, store):
+    person = talk()
+    person.launch()
+    key = key_of(person)
+    attributes = store.load(key)
+    attributes["position"] = {"routine_id": "routine_that_was_deleted", "step": 3, "paused": False,
+                              "updated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+    attributes["_basis"] = None
+    store.save(key, attributes)
+    welcome = person.launch()
+    assert "couldn't find the routine you were doing" in welcome
+    assert store.load(key)["position"] is None
+    assert "couldn't find" not in person.launch()
+
+
+def test_damaged_stored_data_is_repaired_and_said_once(talk, store):
+    person = talk()
+    person.launch()
+    store._write(key_of(person), {"schema": 1, "completions": "every day", "hold_seconds": "long"},
+                 store.load(key_of(person))["_version"], 10**13)
+    assert "damaged" in person.launch()
+    assert "damaged" not in person.launch()
+
+
+def test_storage_calls_per_session(talk, store):
+    person = talk()
+    store.counters.reset()
+    person.launch()
+    assert store.counters.snapshot()["reads"] == 1
+    writes = store.counters.snapshot()["writes"]  # the first launch records the disclaimer
+    person.say("StartRoutineIntent", routine="hips")
+    assert store.counters.snapshot()["writes"] == writes + 1
+    for read_only in ("AMAZON.HelpIntent", "AMAZON.RepeatIntent", "HowManyLeftIntent",
+                      "DescribeStretchIntent", "ListRoutinesIntent"):
+        person.say(read_only)
+    counts = store.counters.snapshot()
+    assert counts["reads"] == 1 and counts["writes"] == writes + 1
+    person.say("AMAZON.NextIntent")
+    assert store.counters.snapshot()["writes"] == writes + 2
+    assert store.counters.snapshot()["reads"] == 1
+
+
+def finish_a_routine(person, routine="desk"):
+    said = person.say("StartRoutineIntent", routine=routine)
+    while "finished" not in said:
+        said = person.say("SkipStretchIntent")
+    person.say("AMAZON.NoIntent")
+
+
+def test_progress_counts_days_in_the_persons_time_zone(talk, store, tmp_path, monkeypatch):
+    # A zone whose date differs from UTC's right now, so the test can tell them apart.
+    now = datetime.now(UTC)
+    zone = next(z for z in ("Pacific/Kiritimati", "Pacific/Pago_Pago")
+                if now.astimezone(ZoneInfo(z)).date() != now.date())
+    with settings_api(tmp_path, monkeypatch) as api:
+        api.time_zone = zone
+        person = talk(api_endpoint=api.url)
+        finish_a_routine(person)
+        said = person.say("ProgressIntent")
+    local_day = datetime.now(ZoneInfo(zone)).date().isoformat()
+    assert store.load(key_of(person))["completions"] == [local_day]
+    assert "This week you've stretched on one day" in said
+    assert "streak is one day in a row" in said and "finished one routine" in said
+    assert api.calls and all(auth == "Bearer local-token" for _, auth in api.calls)
+
+
+def test_progress_falls_back_to_utc_when_the_settings_api_fails(talk, store, tmp_path, monkeypatch):
+    with settings_api(tmp_path, monkeypatch) as api:
+        api.time_zone = None  # answers 500
+        person = talk(api_endpoint=api.url)
+        finish_a_routine(person)
+        said = person.say("ProgressIntent")
+    assert store.load(key_of(person))["completions"] == [datetime.now(UTC).date().isoformat()]
+    assert "streak is one day in a row" in said
+
+
+def test_progress_with_nothing_done_yet(talk):
+    assert "haven't finished a routine yet" in talk().say("ProgressIntent")
+
+
+def test_delete_my_data_asks_then_deletes(talk, store):
+    person = talk()
+    person.launch()
+    person.say("StartRoutineIntent", routine="hips")
+    person.say("AMAZON.NextIntent")
+    key = key_of(person)
+    assert store.load(key)["position"] is not None
+    asked = person.say("DeleteMyDataIntent")
+    assert "Say yes or no" in asked and not person.ended
+    assert "kept everything" in person.say("AMAZON.NoIntent")
+    assert store.load(key)["position"] is not None
+    person.say("DeleteMyDataIntent")
+    assert "deleted your saved progress" in person.say("AMAZON.YesIntent")
+    assert store.load(key)["_version"] == 0  # nothing stored any more
+    person.say("AMAZON.StopIntent")
+    assert "not medical advice" in person.launch()  # a stranger again
+
+
+def test_skill_disabled_event_deletes_the_persons_data(talk, store):
+    person = talk()
+    person.say("StartRoutineIntent", routine="hips")
+    key = key_of(person)
+    assert store.load(key)["_version"] > 0
+    from alexa import envelope
+
+    event = envelope({"type": "AlexaSkillEvent.SkillDisabled", "eventCreationTime": "2026-11-25T10:00:00Z",
+                      "eventPublishingTime": "2026-11-25T10:00:01Z"}, user_id=person.user_id)
+    del event["session"]
+    response = person.handler(event, None)
+    assert "outputSpeech" not in response["response"]
+    assert store.load(key)["_version"] == 0
