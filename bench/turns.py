@@ -27,10 +27,18 @@ from limber.console.envelopes import AlexaSession, envelope, intent_request  # n
 CONVERSATION = (
     [("LaunchRequest", {}), ("StartRoutineIntent", {"routine": "hip flexors"})]
     + [("AMAZON.NextIntent", {})] * 8
-    + [("AMAZON.RepeatIntent", {}), ("HowManyLeftIntent", {}), ("AMAZON.PreviousIntent", {}),
-       ("SetHoldTimeIntent", {"seconds": "45"}), ("AMAZON.PauseIntent", {}), ("AMAZON.ResumeIntent", {}),
-       ("AMAZON.HelpIntent", {}), ("SkipStretchIntent", {}), ("AMAZON.NextIntent", {}),
-       ("AMAZON.StopIntent", {})]
+    + [
+        ("AMAZON.RepeatIntent", {}),
+        ("HowManyLeftIntent", {}),
+        ("AMAZON.PreviousIntent", {}),
+        ("SetHoldTimeIntent", {"seconds": "45"}),
+        ("AMAZON.PauseIntent", {}),
+        ("AMAZON.ResumeIntent", {}),
+        ("AMAZON.HelpIntent", {}),
+        ("SkipStretchIntent", {}),
+        ("AMAZON.NextIntent", {}),
+        ("AMAZON.StopIntent", {}),
+    ]
 )
 assert len(CONVERSATION) == 20
 
@@ -41,8 +49,13 @@ def conversation_requests(handler) -> list[float]:
     times = []
     for name, slots in CONVERSATION:
         request = {"type": name} if name == "LaunchRequest" else intent_request(name, "en-US", **slots)
-        event = envelope(request, session_attributes=session.attributes, new=session.new,
-                         user_id=session.user_id, session_id=session.session_id)
+        event = envelope(
+            request,
+            session_attributes=session.attributes,
+            new=session.new,
+            user_id=session.user_id,
+            session_id=session.session_id,
+        )
         start = time.perf_counter()
         response = handler(event, None)
         times.append(time.perf_counter() - start)
@@ -77,8 +90,15 @@ def cold_start(module: str, runs: int) -> float:
 
     event = json.dumps(envelope({"type": "LaunchRequest"}))
     samples = [
-        float(subprocess.run([sys.executable, "-c", code, event], check=True, capture_output=True,
-                             text=True, env={**os.environ, "LIMBER_STORE": "memory"}).stdout)
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code, event],
+                check=True,
+                capture_output=True,
+                text=True,
+                env={**os.environ, "LIMBER_STORE": "memory"},
+            ).stdout
+        )
         for _ in range(runs)
     ]
     return statistics.median(samples)
@@ -107,7 +127,9 @@ def main() -> None:
 
     cold_ours = cold_start("lambda_function", args.cold_runs)
     cold_hello = cold_start("hello_world", args.cold_runs)
-    print(f"cold start limber {cold_ours * 1e3:8.1f} ms (import + first LaunchRequest, median of {args.cold_runs})")
+    print(
+        f"cold start limber {cold_ours * 1e3:8.1f} ms (import + first LaunchRequest, median of {args.cold_runs})"
+    )
     print(f"           hello  {cold_hello * 1e3:8.1f} ms")
     print(f"           ratio  {cold_ours / cold_hello:8.2f}x   (target <= 1.5x)")
 

@@ -12,8 +12,22 @@ import re
 import xml.etree.ElementTree as ET
 
 SUPPORTED_TAGS = {
-    "speak", "break", "audio", "emphasis", "lang", "p", "phoneme", "prosody", "s",
-    "say-as", "sub", "voice", "w", "amazon:effect", "amazon:emotion", "amazon:domain",
+    "speak",
+    "break",
+    "audio",
+    "emphasis",
+    "lang",
+    "p",
+    "phoneme",
+    "prosody",
+    "s",
+    "say-as",
+    "sub",
+    "voice",
+    "w",
+    "amazon:effect",
+    "amazon:emotion",
+    "amazon:domain",
 }
 BREAK_STRENGTHS = {"none", "x-weak", "weak", "medium", "strong", "x-strong"}
 MAX_SPEECH_CHARS = 8000

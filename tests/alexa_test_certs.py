@@ -14,10 +14,10 @@ import http.server
 import json
 import posixpath
 import threading
-from pathlib import Path
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler

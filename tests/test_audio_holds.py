@@ -15,8 +15,9 @@ from limber.core.content import default_library
 from limber.core.routine import steps_of
 from limber.core.step_speech import step_speech
 
-pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None,
-                                reason="espeak-ng is not installed (make test installs it)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (make test installs it)"
+)
 
 
 def three_holds():
@@ -42,6 +43,7 @@ def test_a_rendered_hold_lasts_what_the_content_says(tmp_path, routine, index):
     assert measured == pytest.approx(seconds, abs=0.05)
     assert measured == pytest.approx(hold, rel=0.10)
     if shutil.which("sox"):
-        sox = float(subprocess.run(["sox", "--i", "-D", str(path)], capture_output=True, text=True,
-                                   check=True).stdout)
+        sox = float(
+            subprocess.run(["sox", "--i", "-D", str(path)], capture_output=True, text=True, check=True).stdout
+        )
         assert sox == pytest.approx(hold, rel=0.10)

@@ -12,11 +12,7 @@ from limber.core.ssml import WORDS_PER_SECOND
 from limber.core.step_speech import step_speech
 
 LIBRARY = default_library()
-ALL_STEPS = [
-    (routine, index)
-    for routine in LIBRARY.routines
-    for index in range(len(steps_of(routine)))
-]
+ALL_STEPS = [(routine, index) for routine in LIBRARY.routines for index in range(len(steps_of(routine)))]
 
 
 def timed_part(ssml: str) -> str:
@@ -28,9 +24,7 @@ def timed_part(ssml: str) -> str:
 
 def spoken_duration(fragment: str) -> float:
     """Independent of the builder: break tags summed, words at Alexa's normal rate."""
-    silence = sum(
-        int(ms) / 1000 for ms in re.findall(r'<break time="(\d+)ms"/>', fragment)
-    )
+    silence = sum(int(ms) / 1000 for ms in re.findall(r'<break time="(\d+)ms"/>', fragment))
     words = re.sub(r"<[^>]+>", " ", fragment).split()
     return silence + len(words) / WORDS_PER_SECOND
 

@@ -11,13 +11,13 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from alexa import Conversation
-from settings_api import settings_api
 
+from alexa import Conversation
 from limber.skill.builder import build_skill
 from limber.skill.entry import handle_event
 from limber.storage import partition_key
 from limber.storage.sqlite import SqliteAdapter
+from settings_api import settings_api
 
 HEADING = re.compile(r"Stretch (\d+) of (\d+): ([^,]+), (left side|right side|both sides)\.")
 
@@ -55,7 +55,9 @@ def test_resume_tomorrow_restores_routine_step_side_and_hold(talk, store):
     person.say("AMAZON.StopIntent")
 
     welcome = person.launch()
-    assert welcome.startswith(f"Welcome back. You stopped at stretch {where[0]} of {where[1]} of Hip flexors.")
+    assert welcome.startswith(
+        f"Welcome back. You stopped at stretch {where[0]} of {where[1]} of Hip flexors."
+    )
     assert "Say resume to carry on" in welcome and "not medical advice" not in welcome
     resumed = person.say("AMAZON.ResumeIntent")
     assert HEADING.search(resumed).groups() == where
@@ -90,7 +92,9 @@ def test_progress_older_than_a_week_offers_to_start_over(talk, store):
     person.say("AMAZON.StopIntent")
     key = key_of(person)
     attributes = store.load(key)
-    attributes["position"]["updated"] = (datetime.now(UTC) - timedelta(days=8)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    attributes["position"]["updated"] = (datetime.now(UTC) - timedelta(days=8)).strftime(
+        "%Y-%m-%dT%H:%M:%S.000Z"
+    )
     attributes["_basis"] = None
     store.save(key, attributes)
 
@@ -104,8 +108,12 @@ def test_a_saved_place_in_a_removed_routine_is_reset_with_a_sentence(talk, store
     person.launch()
     key = key_of(person)
     attributes = store.load(key)
-    attributes["position"] = {"routine_id": "routine_that_was_deleted", "step": 3, "paused": False,
-                              "updated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+    attributes["position"] = {
+        "routine_id": "routine_that_was_deleted",
+        "step": 3,
+        "paused": False,
+        "updated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+    }
     attributes["_basis"] = None
     store.save(key, attributes)
     welcome = person.launch()
@@ -117,8 +125,12 @@ def test_a_saved_place_in_a_removed_routine_is_reset_with_a_sentence(talk, store
 def test_damaged_stored_data_is_repaired_and_said_once(talk, store):
     person = talk()
     person.launch()
-    store._write(key_of(person), {"schema": 1, "completions": "every day", "hold_seconds": "long"},
-                 store.load(key_of(person))["_version"], 10**13)
+    store._write(
+        key_of(person),
+        {"schema": 1, "completions": "every day", "hold_seconds": "long"},
+        store.load(key_of(person))["_version"],
+        10**13,
+    )
     assert "damaged" in person.launch()
     assert "damaged" not in person.launch()
 
@@ -131,8 +143,13 @@ def test_storage_calls_per_session(talk, store):
     writes = store.counters.snapshot()["writes"]  # the first launch records the disclaimer
     person.say("StartRoutineIntent", routine="hips")
     assert store.counters.snapshot()["writes"] == writes + 1
-    for read_only in ("AMAZON.HelpIntent", "AMAZON.RepeatIntent", "HowManyLeftIntent",
-                      "DescribeStretchIntent", "ListRoutinesIntent"):
+    for read_only in (
+        "AMAZON.HelpIntent",
+        "AMAZON.RepeatIntent",
+        "HowManyLeftIntent",
+        "DescribeStretchIntent",
+        "ListRoutinesIntent",
+    ):
         person.say(read_only)
     counts = store.counters.snapshot()
     assert counts["reads"] == 1 and counts["writes"] == writes + 1
@@ -151,8 +168,11 @@ def finish_a_routine(person, routine="desk"):
 def test_progress_counts_days_in_the_persons_time_zone(talk, store, tmp_path, monkeypatch):
     # A zone whose date differs from UTC's right now, so the test can tell them apart.
     now = datetime.now(UTC)
-    zone = next(z for z in ("Pacific/Kiritimati", "Pacific/Pago_Pago")
-                if now.astimezone(ZoneInfo(z)).date() != now.date())
+    zone = next(
+        z
+        for z in ("Pacific/Kiritimati", "Pacific/Pago_Pago")
+        if now.astimezone(ZoneInfo(z)).date() != now.date()
+    )
     with settings_api(tmp_path, monkeypatch) as api:
         api.time_zone = zone
         person = talk(api_endpoint=api.url)
@@ -204,8 +224,14 @@ def test_skill_disabled_event_deletes_the_persons_data(talk, store):
     assert store.load(key)["_version"] > 0
     from alexa import envelope
 
-    event = envelope({"type": "AlexaSkillEvent.SkillDisabled", "eventCreationTime": "2026-11-25T10:00:00Z",
-                      "eventPublishingTime": "2026-11-25T10:00:01Z"}, user_id=person.user_id)
+    event = envelope(
+        {
+            "type": "AlexaSkillEvent.SkillDisabled",
+            "eventCreationTime": "2026-11-25T10:00:00Z",
+            "eventPublishingTime": "2026-11-25T10:00:01Z",
+        },
+        user_id=person.user_id,
+    )
     del event["session"]
     response = person.handler(event, None)
     assert "outputSpeech" not in response["response"]

@@ -167,11 +167,20 @@ class TestNavigation:
 
 
 class TestOddInput:
-    @pytest.mark.parametrize("intent", [
-        "AMAZON.NextIntent", "AMAZON.PreviousIntent", "AMAZON.RepeatIntent", "AMAZON.PauseIntent",
-        "AMAZON.ResumeIntent", "AMAZON.StartOverIntent", "SkipStretchIntent", "HowManyLeftIntent",
-        "DescribeStretchIntent",
-    ])
+    @pytest.mark.parametrize(
+        "intent",
+        [
+            "AMAZON.NextIntent",
+            "AMAZON.PreviousIntent",
+            "AMAZON.RepeatIntent",
+            "AMAZON.PauseIntent",
+            "AMAZON.ResumeIntent",
+            "AMAZON.StartOverIntent",
+            "SkipStretchIntent",
+            "HowManyLeftIntent",
+            "DescribeStretchIntent",
+        ],
+    )
     def test_routine_intents_with_no_routine_get_the_list(self, talk, intent):
         person = talk()
         said = person.say(intent)
@@ -180,7 +189,9 @@ class TestOddInput:
     def test_resume_with_nothing_paused(self, talk):
         assert "nothing paused" in talk().say("AMAZON.ResumeIntent")
 
-    @pytest.mark.parametrize("intent", ["TotallyUnknownIntent", "AMAZON.FallbackIntent", "AMAZON.ScrollDownIntent"])
+    @pytest.mark.parametrize(
+        "intent", ["TotallyUnknownIntent", "AMAZON.FallbackIntent", "AMAZON.ScrollDownIntent"]
+    )
     def test_unknown_intents_are_answered(self, talk, intent):
         person = talk()
         said = person.say(intent)
@@ -216,8 +227,12 @@ class TestOddInput:
         from alexa import speech_text
         from alexa_rules import check_response
 
-        for attributes in ({"position": "hello"}, {"position": {"routine": "gone", "step": 2}},
-                           {"position": {"routine": "hip_flexors", "step": 999}}, {"hold": "long"}):
+        for attributes in (
+            {"position": "hello"},
+            {"position": {"routine": "gone", "step": 2}},
+            {"position": {"routine": "hip_flexors", "step": 999}},
+            {"hold": "long"},
+        ):
             event = envelope(intent_request("AMAZON.NextIntent"), session_attributes=attributes, new=False)
             assert speech_text(check_response(lambda_handler(event, None)))
 

@@ -2,12 +2,15 @@
 
 ``interaction_models/`` holds the intents and samples once; routine names and red-flag
 synonyms come from the content files, so the model, the content and the tests share
-one vocabulary. Used by the build, the console's text matcher and the model tests.
+one vocabulary. Used by the build (``write_models``), the console's text matcher and
+the model tests.
 """
 
 from __future__ import annotations
 
+import copy
 import itertools
+import json
 import re
 import tomllib
 from functools import lru_cache
@@ -16,6 +19,19 @@ from pathlib import Path
 from limber.core.content import content_dir, load_library
 
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+DETERMINERS = ("the ", "my ", "a ", "an ", "some ", "those ", "these ")
+
+# Typed and spoken forms of the same words, so "what's" and "what is" compare equal.
+CONTRACTIONS = {
+    "what's": "what is", "whats": "what is", "where's": "where is", "how's": "how is",
+    "it's": "it is", "that's": "that is", "thats": "that is", "there's": "there is",
+    "i'm": "i am", "im": "i am", "i've": "i have", "ive": "i have", "i'd": "i would",
+    "i'll": "i will", "let's": "let us", "lets": "let us", "you're": "you are",
+    "don't": "do not", "dont": "do not", "doesn't": "does not", "didn't": "did not",
+    "can't": "cannot", "cant": "cannot", "won't": "will not", "isn't": "is not",
+    "aren't": "are not", "haven't": "have not", "hasn't": "has not", "wasn't": "was not",
+    "wanna": "want to", "gotta": "got to",
+}  # fmt: skip
 
 
 def source_dir() -> Path:
@@ -32,11 +48,14 @@ def _load_source(folder: Path) -> tuple[dict, list[dict], list[dict]]:
     return settings, intents, types
 
 
-def _expand(sample: str, wording: dict[str, list[str]]) -> list[str]:
+def _expand(sample: str, wording: dict[str, list[str]], locale: str) -> list[str]:
     """One sample per combination of the locale's words for its {{placeholders}}."""
     keys = PLACEHOLDER.findall(sample)
     if not keys:
         return [sample]
+    missing = [k for k in keys if not wording.get(k)]
+    if missing:
+        raise ValueError(f"locales.toml: [wording.{locale}] has no words for {missing} ({sample!r})")
     out = []
     for combo in itertools.product(*(wording[k] for k in keys)):
         text = sample
@@ -61,10 +80,17 @@ def content_types() -> list[dict]:
         triage = None
 
     library = load_library(content_dir())
-    routines = [(r.id, r.name.lower(), [s for s in r.synonyms if s != r.name.lower()])
-                for r in library.routines]
-    symptoms = [] if triage is None else [(flag_id, phrases[0], phrases[1:])
-                for flag_id, phrases in triage.load_rules().synonyms().items()]
+    routines = [
+        (r.id, r.name.lower(), [s for s in r.synonyms if s.lower() != r.name.lower()])
+        for r in library.routines
+    ]
+    symptoms = (
+        []
+        if triage is None
+        else [
+            (flag_id, phrases[0], phrases[1:]) for flag_id, phrases in triage.load_rules().synonyms().items()
+        ]
+    )
     return [
         {"name": "RoutineName", "values": _type_values(routines)},
         {"name": "Symptom", "values": _type_values(symptoms)},
@@ -72,7 +98,7 @@ def content_types() -> list[dict]:
 
 
 @lru_cache(maxsize=8)
-def build_model(locale: str) -> dict:
+def _model(locale: str) -> dict:
     settings, intents, types = _load_source(source_dir())
     if locale not in settings["locales"]:
         raise ValueError(f"unknown locale {locale}; the model has {settings['locales']}")
@@ -81,12 +107,16 @@ def build_model(locale: str) -> dict:
     for intent in intents:
         built = {"name": intent["name"], "samples": []}
         for sample in intent.get("samples", []):
-            built["samples"] += [s for s in _expand(sample, wording) if s not in built["samples"]]
+            expanded = _expand(sample, wording, locale)
+            built["samples"] += [s for s in expanded if s not in built["samples"]]
         if intent.get("slots"):
             built["slots"] = [{"name": s["name"], "type": s["type"]} for s in intent["slots"]]
         built_intents.append(built)
     custom_types = [
-        {"name": t["name"], "values": _type_values((v["id"], v["value"], v.get("synonyms", [])) for v in t["values"])}
+        {
+            "name": t["name"],
+            "values": _type_values((v["id"], v["value"], v.get("synonyms", [])) for v in t["values"]),
+        }
         for t in types
     ]
     return {
@@ -100,27 +130,98 @@ def build_model(locale: str) -> dict:
     }
 
 
+def build_model(locale: str) -> dict:
+    """The interaction model for ``locale``, as the ASK CLI reads it (a fresh copy)."""
+    return copy.deepcopy(_model(locale))
+
+
+def model_json(locale: str) -> str:
+    """The model file's exact text: the build and the staleness test compare these bytes."""
+    return json.dumps(_model(locale), indent=2, ensure_ascii=False) + "\n"
+
+
 def locales() -> list[str]:
-    return _load_source(source_dir())[0]["locales"]
+    return list(_load_source(source_dir())[0]["locales"])
+
+
+def write_models(folder: Path) -> list[Path]:
+    """Write ``<locale>.json`` for every locale into ``folder`` (the skill package's
+    ``interactionModels/custom``) and remove models of locales no longer listed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = {f"{locale}.json": locale for locale in locales()}
+    for stale in folder.glob("*.json"):
+        if stale.name not in wanted:
+            stale.unlink()
+    written = []
+    for name, locale in wanted.items():
+        path = folder / name
+        path.write_text(model_json(locale), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def stale_models(folder: Path) -> list[str]:
+    """What in ``folder`` differs from the source: missing, changed or extra model files."""
+    wanted = {f"{locale}.json": locale for locale in locales()}
+    problems = [f"{p.name}: no such locale" for p in sorted(folder.glob("*.json")) if p.name not in wanted]
+    for name, locale in wanted.items():
+        path = folder / name
+        if not path.is_file():
+            problems.append(f"{name}: missing")
+        elif path.read_text(encoding="utf-8") != model_json(locale):
+            problems.append(f"{name}: differs from the source")
+    return problems
+
+
+# --- comparing what was said with what the model holds ----------------------------------------
+
+
+def normalise(text: str) -> str:
+    """Lower case, "g. p." and "GP" alike, "&" as "and", contractions spelt out, no
+    punctuation but apostrophes: the form samples and typed text are compared in."""
+    text = text.lower().replace("’", "'").replace("&", " and ")
+    text = re.sub(r"\b([a-z])\.(?=\s*[a-z]\.)\s*", r"\1", text)  # "g. p." -> "gp."
+    words = re.sub(r"[^a-z0-9' ]", " ", text).split()
+    return re.sub(r"\bcan not\b", "cannot", " ".join(CONTRACTIONS.get(w, w) for w in words))
+
+
+def _loose(text: str) -> str:
+    """Slot values also match without apostrophes: "runners hips" is "runner's hips"."""
+    return normalise(text).replace("'", "")
 
 
 def slot_type_values(locale: str, type_name: str) -> list[dict]:
-    for slot_type in build_model(locale)["interactionModel"]["languageModel"]["types"]:
+    return copy.deepcopy(_type_values_of(locale, type_name))
+
+
+def _type_values_of(locale: str, type_name: str) -> list[dict]:
+    for slot_type in _model(locale)["interactionModel"]["languageModel"]["types"]:
         if slot_type["name"] == type_name:
             return slot_type["values"]
     return []
 
 
-def normalise(text: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9' ]", " ", text.lower()).split())
+@lru_cache(maxsize=64)
+def _value_index(locale: str, type_name: str) -> dict[str, tuple[str, str]]:
+    index = {}
+    for value in _type_values_of(locale, type_name):
+        for name in (value["name"]["value"], *value["name"].get("synonyms", [])):
+            index.setdefault(_loose(name), (value["id"], value["name"]["value"]))
+    return index
 
 
 def resolve_value(locale: str, type_name: str, heard: str) -> tuple[str, str] | None:
     """(id, canonical name) of the value whose name or synonym is ``heard``, as Alexa's
-    entity resolution does for an exact match; None for ER_SUCCESS_NO_MATCH."""
-    wanted = normalise(heard)
-    for value in slot_type_values(locale, type_name):
-        names = [value["name"]["value"], *value["name"].get("synonyms", [])]
-        if any(normalise(n) == wanted for n in names):
-            return value["id"], value["name"]["value"]
-    return None
+    entity resolution gives for ER_SUCCESS_MATCH; None for ER_SUCCESS_NO_MATCH.
+
+    Like Alexa, it forgives case, punctuation, apostrophes and a leading "the" or "my";
+    it does not guess at words that are not in the type."""
+    index = _value_index(locale, type_name)
+    wanted = _loose(heard)
+    while True:
+        if wanted in index:
+            return index[wanted]
+        stripped = next((wanted[len(d) :] for d in DETERMINERS if wanted.startswith(d)), None)
+        if not stripped:
+            return None
+        wanted = stripped

@@ -15,8 +15,14 @@ from limber.console.nlu import understand
 from limber.console.ssml_segments import to_display_text
 
 OPENERS = ("open limber coach", "launch limber coach", "start limber coach", "open limber", "launch")
-ASK_PREFIXES = ("alexa ask limber coach to ", "ask limber coach to ", "alexa ask limber coach ",
-                "ask limber coach ", "tell limber coach to ", "alexa ")
+ASK_PREFIXES = (
+    "alexa ask limber coach to ",
+    "ask limber coach to ",
+    "alexa ask limber coach ",
+    "ask limber coach ",
+    "tell limber coach to ",
+    "alexa ",
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -25,9 +31,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--fast", type=float, default=1.0, metavar="N", help="divide every silence by N")
     parser.add_argument("--wav", type=Path, metavar="DIR", help="also render each response to DIR/NNN.wav")
     parser.add_argument("--script", type=Path, metavar="FILE", help="run a YAML conversation and check it")
-    parser.add_argument("--store", metavar="SPEC",
-                        help="memory | sqlite:PATH | dynamodb:TABLE (default: $LIMBER_STORE, else SQLite "
-                             "in your data folder)")
+    parser.add_argument(
+        "--store",
+        metavar="SPEC",
+        help="memory | sqlite:PATH | dynamodb:TABLE (default: $LIMBER_STORE, else SQLite "
+        "in your data folder)",
+    )
     parser.add_argument("--locale", default="en-US", help="the request locale (default en-US)")
     return parser.parse_args(argv)
 
@@ -37,8 +46,11 @@ def make_session(store: str | None, locale: str) -> AlexaSession:
     from limber.skill.entry import handle_event
 
     skill = create_skill(skill_id=None, store=store)
-    return AlexaSession(lambda event, context: handle_event(skill, event, context),
-                        locale=locale, user_id="amzn1.ask.account.LOCALCONSOLE")
+    return AlexaSession(
+        lambda event, context: handle_event(skill, event, context),
+        locale=locale,
+        user_id="amzn1.ask.account.LOCALCONSOLE",
+    )
 
 
 def request_for(text: str, session: AlexaSession) -> dict | None:
@@ -50,7 +62,7 @@ def request_for(text: str, session: AlexaSession) -> dict | None:
         return {"type": "LaunchRequest"}
     for prefix in ASK_PREFIXES:
         if said.startswith(prefix):
-            said = said[len(prefix):]
+            said = said[len(prefix) :]
             break
     from limber.console.envelopes import intent_request
 
@@ -70,8 +82,10 @@ def main(argv=None) -> int:
 
         return run_script(args.script, session, output, request_for)
     if sys.stdin.isatty():
-        print("Limber, locally. Type what you'd say to Alexa (help, start hip flexors, next...). "
-              "Ctrl-D to leave.")
+        print(
+            "Limber, locally. Type what you'd say to Alexa (help, start hip flexors, next...). "
+            "Ctrl-D to leave."
+        )
     output.show(session.launch())
     for line in sys.stdin:
         request = request_for(line, session)

@@ -26,9 +26,14 @@ def _deliver(library: Library, state: State, index: int, *lead: str, routine: Ro
     moved = ("position",) if new_state.position != state.position else ()
     step = steps_of(routine)[index]
     # Seconds from the start of the speech, so a screen's countdown runs with the voice.
-    display = {"kind": "step", "routine": routine.id, "step": index,
-               "hold": moves.hold_for(step.stretch, state.hold),
-               "timer_starts": round(out.marks["hold_start"], 1), "timer_ends": round(out.marks["hold_end"], 1)}
+    display = {
+        "kind": "step",
+        "routine": routine.id,
+        "step": index,
+        "hold": moves.hold_for(step.stretch, state.hold),
+        "timer_starts": round(out.marks["hold_start"], 1),
+        "timer_ends": round(out.marks["hold_end"], 1),
+    }
     return Reply(out, new_state, reprompt=STEP_REPROMPT, events=moved, display=display)
 
 
@@ -59,11 +64,15 @@ def next_step(library: Library, state: State) -> Reply:
 
 def previous_step(library: Library, state: State) -> Reply:
     if not state.position:
-        return _no_routine(library, state, "We haven't started a routine yet, so there's nothing to go back to.")
+        return _no_routine(
+            library, state, "We haven't started a routine yet, so there's nothing to go back to."
+        )
     earlier = moves.previous_index(state.position.step)
     if earlier is None:
         prompt = "Say repeat to do it again, or next to move on."
-        return Reply(speech("This is the first stretch, so there's nothing before it.", prompt), state, reprompt=prompt)
+        return Reply(
+            speech("This is the first stretch, so there's nothing before it.", prompt), state, reprompt=prompt
+        )
     return _deliver(library, state, earlier, "Going back.")
 
 
@@ -112,8 +121,14 @@ def how_many_left(library: Library, state: State) -> Reply:
     routine = library.routine(state.position.routine_id)
     step = steps_of(routine)[state.position.step]
     left = moves.stretches_left(routine, state.position.step)
-    after = "This is the last one." if left == 0 else (
-        f"{number_word(left).capitalize()} more after this one." if left > 1 else "One more after this one."
+    after = (
+        "This is the last one."
+        if left == 0
+        else (
+            f"{number_word(left).capitalize()} more after this one."
+            if left > 1
+            else "One more after this one."
+        )
     )
     text = f"You're on stretch {step.stretch_number} of {len(routine.stretches)}. {after}"
     return Reply(speech(text, STEP_REPROMPT), state, reprompt=STEP_REPROMPT)

@@ -19,8 +19,20 @@ REP_RANGE = (1, 30)
 
 
 STRETCH_FIELDS = {
-    "id", "name", "purpose", "setup", "feel", "sides", "hold_seconds", "reps", "rep_seconds",
-    "sets", "rest_seconds", "safety", "skip_if", "sources",
+    "id",
+    "name",
+    "purpose",
+    "setup",
+    "feel",
+    "sides",
+    "hold_seconds",
+    "reps",
+    "rep_seconds",
+    "sets",
+    "rest_seconds",
+    "safety",
+    "skip_if",
+    "sources",
 }
 ROUTINE_FIELDS = {"id", "name", "summary", "synonyms", "stretches", "order"}
 
@@ -148,7 +160,7 @@ def parse_stretch(data: dict, filename: str) -> Stretch:
     _id_matches_file(sid, filename, where)
     sides = _strings(data, "sides", where)
     if sides not in (("left", "right"), ("both",)):
-        raise ContentError(f"{where}: field 'sides' must be [\"left\", \"right\"] or [\"both\"]")
+        raise ContentError(f'{where}: field \'sides\' must be ["left", "right"] or ["both"]')
     hold = _int_in(data, "hold_seconds", where, *HOLD_RANGE) if "hold_seconds" in data else None
     reps = _int_in(data, "reps", where, *REP_RANGE) if "reps" in data else None
     if (hold is None) == (reps is None):

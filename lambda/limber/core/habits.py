@@ -30,8 +30,10 @@ def returning_line(library: Library, saved: Position | None, stale: bool) -> tup
     step = steps_of(routine)[position.step]
     where = f"stretch {step.stretch_number} of {len(routine.stretches)} of {routine.name}"
     if stale:
-        return (f"Welcome back. Last time you got to {where}, but that was over a week ago. "
-                f"Would you like to start {routine.name} over? Or choose another routine."), routine.id
+        return (
+            f"Welcome back. Last time you got to {where}, but that was over a week ago. "
+            f"Would you like to start {routine.name} over? Or choose another routine."
+        ), routine.id
     return f"Welcome back. You stopped at {where}. Say resume to carry on, or choose another routine.", None
 
 
@@ -46,17 +48,23 @@ def resume_saved(library: Library, state: State, saved: Position | None) -> Repl
     return coaching.resume(library, restored)
 
 
-def progress_summary(library: Library, state: State, days_this_week: int, streak: int, completed: int) -> Reply:
+def progress_summary(
+    library: Library, state: State, days_this_week: int, streak: int, completed: int
+) -> Reply:
     def days(n: int) -> str:
         return "one day" if n == 1 else f"{number_word(n)} days"
 
     if completed == 0 and days_this_week == 0:
         text = "You haven't finished a routine yet. Finish one today and your streak begins."
     else:
-        streak_text = f"Your streak is {days(streak)} in a row" if streak else "You have no streak running today"
+        streak_text = (
+            f"Your streak is {days(streak)} in a row" if streak else "You have no streak running today"
+        )
         routines = "one routine" if completed == 1 else f"{number_word(completed)} routines"
-        text = (f"This week you've stretched on {days(days_this_week)}. {streak_text}, "
-                f"and you've finished {routines} in all.")
+        text = (
+            f"This week you've stretched on {days(days_this_week)}. {streak_text}, "
+            f"and you've finished {routines} in all."
+        )
     prompt = "Say next to carry on." if state.position else choose_prompt(library)
     return Reply(speech(text, prompt), state, reprompt=prompt)
 
@@ -70,8 +78,11 @@ def ask_to_forget(library: Library, state: State) -> Reply:
 def forgotten(library: Library, state: State, deleted: bool) -> Reply:
     if not deleted:
         prompt = "Please try again in a little while."
-        return Reply(speech("I couldn't reach your saved progress just now, so nothing was deleted.", prompt),
-                     state.with_(pending=None), reprompt=prompt)
+        return Reply(
+            speech("I couldn't reach your saved progress just now, so nothing was deleted.", prompt),
+            state.with_(pending=None),
+            reprompt=prompt,
+        )
     fresh = State()
     prompt = choose_prompt(library)
     text = "Done. I've deleted your saved progress and settings."

@@ -60,15 +60,24 @@ def welcome(library: Library, state: State, *, first_time: bool, returning: str 
     if first_time:
         out.say(DISCLAIMER)
     out.say(routine_menu(library), choose_prompt(library))
-    return Reply(out, state, reprompt=choose_prompt(library), events=("disclaimer",) if first_time else (),
-                 display=ROUTINES_DISPLAY)
+    return Reply(
+        out,
+        state,
+        reprompt=choose_prompt(library),
+        events=("disclaimer",) if first_time else (),
+        display=ROUTINES_DISPLAY,
+    )
 
 
 def list_routines(library: Library, state: State) -> Reply:
     lines = [routine_menu(library)]
     lines += [f"{r.name}: {r.summary}" for r in library.routines]
-    return Reply(speech(*lines, choose_prompt(library)), state, reprompt=choose_prompt(library),
-                 display=ROUTINES_DISPLAY)
+    return Reply(
+        speech(*lines, choose_prompt(library)),
+        state,
+        reprompt=choose_prompt(library),
+        display=ROUTINES_DISPLAY,
+    )
 
 
 def help_reply(library: Library, state: State) -> Reply:

@@ -7,7 +7,6 @@ so hold timers can be checked against the time the content promises.
 
 from __future__ import annotations
 
-
 MAX_BREAK_SECONDS = 10.0
 # Alexa's default voice speaks roughly 150 words a minute; hold timers are planned on it.
 WORDS_PER_SECOND = 2.5

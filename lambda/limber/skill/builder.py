@@ -10,7 +10,6 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from limber.skill.handlers import habits, routine, session
 from limber.skill.interceptors import RecoverFromAnyError, SaveSessionState
 
-
 FROM_ENV = object()
 
 

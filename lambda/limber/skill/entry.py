@@ -18,8 +18,7 @@ log = logging.getLogger("limber")
 _serializer = DefaultSerializer()
 
 RECOVERY_SSML = (
-    "<speak>Sorry, I didn't understand that request. "
-    "You can say start hip flexors, or help.</speak>"
+    "<speak>Sorry, I didn't understand that request. You can say start hip flexors, or help.</speak>"
 )
 
 

@@ -54,8 +54,14 @@ def load(handler_input) -> dict:
             profile = dict(handler_input.attributes_manager.persistent_attributes)
         except STORAGE_ERRORS as err:
             log.warning("progress read failed: %s", type(err).__name__)
-            profile = {**progress.new_profile(), "_version": 0, "_basis": None, "_repairs": [],
-                       UNSAVED_KEY: False, "_unread": True}
+            profile = {
+                **progress.new_profile(),
+                "_version": 0,
+                "_basis": None,
+                "_repairs": [],
+                UNSAVED_KEY: False,
+                "_unread": True,
+            }
     request[LOADED_KEY] = profile
     return profile
 
@@ -88,8 +94,11 @@ def _apply(profile: dict, reply: Reply, today) -> dict:
             updated = progress.record_completion(updated, event.split(":", 1)[1], today())
         elif event == "position":
             position = reply.state.position
-            updated = (progress.set_position(updated, position.routine_id, position.step, paused=position.paused)
-                       if position else progress.clear_position(updated))
+            updated = (
+                progress.set_position(updated, position.routine_id, position.step, paused=position.paused)
+                if position
+                else progress.clear_position(updated)
+            )
         elif event == "hold" and reply.state.hold:
             updated = progress.set_hold_seconds(updated, reply.state.hold)
         elif event == "disclaimer":

@@ -64,8 +64,11 @@ def directives(handler_input: HandlerInput, reply: Reply) -> list:
     screen = screen_for(reply.display, library())
     if screen is None:
         return []
-    return [RenderDocumentDirective(token=screen.token, document=document(screen.document),
-                                    datasources=screen.datasources)]
+    return [
+        RenderDocumentDirective(
+            token=screen.token, document=document(screen.document), datasources=screen.datasources
+        )
+    ]
 
 
 def touch_reply(handler_input: HandlerInput) -> Reply:

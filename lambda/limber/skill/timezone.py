@@ -29,8 +29,11 @@ def _service_factory(handler_input):
 
     system = handler_input.request_envelope.context.system
     configuration = ApiConfiguration(
-        serializer=DefaultSerializer(), api_client=TimedApiClient(),
-        authorization_value=system.api_access_token, api_endpoint=system.api_endpoint)
+        serializer=DefaultSerializer(),
+        api_client=TimedApiClient(),
+        authorization_value=system.api_access_token,
+        api_endpoint=system.api_endpoint,
+    )
     return ServiceClientFactory(api_configuration=configuration)
 
 

@@ -70,6 +70,15 @@ def describe_stretch(hi):
 
 
 HANDLERS = [
-    start_routine, next_step, previous_step, repeat_step, skip_stretch, start_over,
-    pause, resume, how_many_left, set_hold, describe_stretch,
+    start_routine,
+    next_step,
+    previous_step,
+    repeat_step,
+    skip_stretch,
+    start_over,
+    pause,
+    resume,
+    how_many_left,
+    set_hold,
+    describe_stretch,
 ]

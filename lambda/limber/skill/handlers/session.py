@@ -63,7 +63,9 @@ def yes(hi):
     state = state_of(hi)
     if state.pending == "delete":
         return habits.forgotten(library(), state, progress.forget(hi))
-    return coaching.answer_offer(library(), with_saved_hold(hi, state) if state.offer else state, accepted=True)
+    return coaching.answer_offer(
+        library(), with_saved_hold(hi, state) if state.offer else state, accepted=True
+    )
 
 
 @intent_turn("AMAZON.NoIntent")
@@ -84,7 +86,8 @@ class SessionEndedHandler(AbstractRequestHandler):
 
     def can_handle(self, handler_input):
         return is_request_type("SessionEndedRequest")(handler_input) or is_request_type(
-            "System.ExceptionEncountered")(handler_input)
+            "System.ExceptionEncountered"
+        )(handler_input)
 
     def handle(self, handler_input):
         return handler_input.response_builder.response
