@@ -128,7 +128,8 @@ def main() -> None:
     cold_ours = cold_start("lambda_function", args.cold_runs)
     cold_hello = cold_start("hello_world", args.cold_runs)
     print(
-        f"cold start limber {cold_ours * 1e3:8.1f} ms (import + first LaunchRequest, median of {args.cold_runs})"
+        f"cold start limber {cold_ours * 1e3:8.1f} ms "
+        f"(import + first LaunchRequest, median of {args.cold_runs})"
     )
     print(f"           hello  {cold_hello * 1e3:8.1f} ms")
     print(f"           ratio  {cold_ours / cold_hello:8.2f}x   (target <= 1.5x)")

@@ -7,7 +7,6 @@ response Alexa would reject.
 from __future__ import annotations
 
 from alexa_rules import check_response
-
 from limber.console.envelopes import LOCAL_SKILL_ID, AlexaSession, envelope, intent_request, speech_text
 
 SKILL_ID = LOCAL_SKILL_ID

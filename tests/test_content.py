@@ -483,7 +483,9 @@ def test_unknown_field_is_refused(tree):
     data = read(tree, "stretches", "knee_rolls")
     data["rest_second"] = 30
     write(tree, "stretches", "knee_rolls", data)
-    assert refusal(tree) == "stretches/knee_rolls.toml: stretch 'knee_rolls': field 'rest_second' is not a known field"
+    assert refusal(tree) == (
+        "stretches/knee_rolls.toml: stretch 'knee_rolls': field 'rest_second' is not a known field"
+    )
 
 
 def test_two_sided_stretch_must_name_the_side(tree):

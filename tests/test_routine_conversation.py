@@ -210,8 +210,7 @@ class TestOddInput:
         assert "outputSpeech" not in response["response"]
 
     def test_missing_fields_get_a_recovery_line(self, lambda_handler):
-        from alexa import envelope
-        from alexa import speech_text
+        from alexa import envelope, speech_text
         from alexa_rules import check_response
 
         no_intent = envelope({"type": "IntentRequest"})
@@ -223,8 +222,7 @@ class TestOddInput:
         assert "Sorry" in speech_text(check_response(lambda_handler(empty, None)))
 
     def test_garbage_session_attributes_are_survivable(self, lambda_handler):
-        from alexa import envelope, intent_request
-        from alexa import speech_text
+        from alexa import envelope, intent_request, speech_text
         from alexa_rules import check_response
 
         for attributes in (
