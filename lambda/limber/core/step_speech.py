@@ -23,7 +23,7 @@ def heading(routine: Routine, step: Step) -> str:
     )
 
 
-def _setup_lines(step: Step) -> list[str]:
+def setup_lines(step: Step) -> list[str]:
     other = {"left": "right", "right": "left"}.get(step.side, "")
     return [line.format(side=step.side, other=other) for line in step.stretch.setup]
 
@@ -52,7 +52,7 @@ def step_speech(routine: Routine, index: int, hold_preference: int | None) -> Sp
     if stretch.sets > 1:
         speech.say(f"Set {number_word(step.set_number)} of {number_word(stretch.sets)}.")
     first_time = step.set_number == 1 and step.side in ("left", "both")
-    for line in _setup_lines(step):
+    for line in setup_lines(step):
         speech.say(line).pause(SETUP_PAUSE_SECONDS)
     if first_time:
         speech.say(feel_sentence(stretch.feel), stretch.safety)

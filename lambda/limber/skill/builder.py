@@ -7,6 +7,7 @@ import os
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
+from limber.skill import screens
 from limber.skill.handlers import habits, routine, session
 from limber.skill.interceptors import RecoverFromAnyError, SaveSessionState
 
@@ -21,7 +22,14 @@ def build_skill(skill_id=FROM_ENV, persistence_adapter=None) -> CustomSkill:
     """
     builder = CustomSkillBuilder(persistence_adapter=persistence_adapter)
     builder.skill_id = os.environ.get("LIMBER_SKILL_ID") or None if skill_id is FROM_ENV else skill_id
-    for handler in [*session.FIRST, *routine.HANDLERS, *habits.HANDLERS, *session.HANDLERS, *session.LAST]:
+    for handler in [
+        *session.FIRST,
+        *screens.HANDLERS,
+        *routine.HANDLERS,
+        *habits.HANDLERS,
+        *session.HANDLERS,
+        *session.LAST,
+    ]:
         builder.add_request_handler(handler)
     builder.add_global_response_interceptor(SaveSessionState())
     builder.add_exception_handler(RecoverFromAnyError())

@@ -8,7 +8,7 @@ from ask_sdk_model.ui import SimpleCard
 
 from limber.core.reply import Reply
 from limber.core.ssml import speech
-from limber.skill import progress
+from limber.skill import progress, screens
 from limber.skill.timezone import local_today
 from limber.skill.turn import STATE_KEY, state_of
 
@@ -31,4 +31,6 @@ def render(handler_input: HandlerInput, reply: Reply) -> Response:
         builder.ask(speech(reply.reprompt or DEFAULT_REPROMPT).ssml())
     if reply.card:
         builder.set_card(SimpleCard(title=reply.card.title, content=reply.card.text))
+    for directive in screens.directives(handler_input, reply):
+        builder.add_directive(directive)
     return builder.response

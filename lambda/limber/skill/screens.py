@@ -22,7 +22,6 @@ from limber.core.display import START_ROUTINE, screen_for
 from limber.core.reply import Reply
 from limber.skill.turn import library, state_of
 
-APL_INTERFACE = "Alexa.Presentation.APL"
 USER_EVENT = "Alexa.Presentation.APL.UserEvent"
 DOCUMENT_DIR = Path(__file__).resolve().with_name("apl")
 DOCUMENT_VERSION = "1.8"  # every document in apl/ declares it (tests/test_screens.py checks)
