@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import urlsplit
 
 HOST = "127.0.0.1"
@@ -61,15 +62,22 @@ def _answers(url: str) -> bool:
 
 
 class MotoServer:
+    """moto's server mode; keeps its data in memory, so a restart starts empty."""
+
+    name = "moto server"
+
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
         self.url = f"http://{HOST}:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
 
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(self.port)]
+
     def start(self) -> None:
         env = {**os.environ, **FAKE_AWS_ENV}
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(self.port)],
+            self.command(),
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -77,12 +85,12 @@ class MotoServer:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise RuntimeError(f"moto server exited with {self._process.returncode}")
+                raise RuntimeError(f"{self.name} exited with {self._process.returncode}")
             if _answers(self.url):
                 return
             time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"moto server did not answer on {self.url} within the timeout")
+        raise RuntimeError(f"{self.name} did not answer on {self.url} within the timeout")
 
     def stop(self) -> None:
         if self._process is None:
@@ -104,6 +112,25 @@ class MotoServer:
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
+
+
+DYNALITE = Path(__file__).resolve().parents[1] / "node_modules" / ".bin" / "dynalite"
+
+
+class DynaliteServer(MotoServer):
+    """dynalite (npm) with its data on disk: killed and restarted, it still has every item,
+    as a real DynamoDB endpoint coming back after an outage would."""
+
+    name = "dynalite"
+
+    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+        super().__init__(port)
+        self.data_dir = data_dir
+
+    def command(self) -> list[str]:
+        if not DYNALITE.exists():
+            raise RuntimeError("dynalite is not installed: run `npm ci` (make test does)")
+        return [str(DYNALITE), "--host", HOST, "--port", str(self.port), "--path", str(self.data_dir)]
 
 
 @contextmanager
