@@ -1,0 +1,264 @@
+"""The Lambda bundle `ask deploy` uploads: its size against a 2 MB target, and what a session costs.
+
+    python bench/bundle.py              # build into a temporary folder, then measure
+    python bench/bundle.py --zip PATH   # measure an existing zip (e.g. build/lambda.zip)
+
+Size: the zipped bundle (boto3 and botocore excluded: the runtime provides them) and its ratio
+to the target, the unzipped size against Lambda's 250 MB limit, and the largest parts. Lambda
+downloads and unpacks the zip on every cold start, so small is fast.
+
+Sessions: the unpacked bundle, run by this machine's Python with nothing but the bundle on
+its path (LIMBER_STORE=memory), coaches each routine from launch to "stop", saying "next"
+through every step. Measured: import time (the cold start's init), handler time per turn,
+turns per session and progress reads/writes per session. From those and the prices below,
+the cost of 1,000 sessions on Lambda (arm64, 256 MB) with DynamoDB on-demand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_BYTES = 2_000_000  # 2 MB zipped
+LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024  # AWS Lambda quota for a zip deployment
+SESSIONS_PER_ROUTINE = 3
+COLD_STARTS = 5
+MAX_TURNS_PER_SESSION = 80
+
+# Prices: AWS public price lists for us-east-1, as of 2025-11 (DynamoDB on-demand since the
+# price cut of 2024-11-01). Free tiers left out.
+LAMBDA_ARM_GB_SECOND = 0.0000133334
+LAMBDA_PER_REQUEST = 0.20 / 1e6
+DYNAMODB_PER_WRU = 0.625 / 1e6
+DYNAMODB_PER_RRU = 0.125 / 1e6
+# Estimation: Lambda gives one vCPU at 1,769 MB and a proportional share below it, so
+# CPU-bound work at 256 MB takes about 6.9x as long as on one full core here (assumed
+# comparable to a Graviton core). A DynamoDB call in the same region: about 10 ms.
+MEMORY_MB = 256
+CPU_SHARE = MEMORY_MB / 1769
+DYNAMODB_CALL_MS = 10.0
+
+
+def load_build_script():
+    spec = importlib.util.spec_from_file_location("limber_build", ROOT / "scripts" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- size -------------------------------------------------------------------------------------
+
+
+def top_level_part(name: str) -> str:
+    """'ask_sdk_model/...' -> 'ask_sdk_model'; dist-info folders count with their package."""
+    head = name.split("/", 1)[0]
+    return head.split("-", 1)[0] if head.endswith(".dist-info") else head.removesuffix(".py")
+
+
+def measure_size(zip_path: Path) -> dict:
+    with zipfile.ZipFile(zip_path) as archive:
+        entries = archive.infolist()
+    compressed = Counter()
+    for entry in entries:
+        compressed[top_level_part(entry.filename).lower()] += entry.compress_size
+    return {
+        "zipped": zip_path.stat().st_size,
+        "unzipped": sum(entry.file_size for entry in entries),
+        "files": len(entries),
+        "parts": compressed.most_common(),
+    }
+
+
+def size_report(figures: dict) -> str:
+    zipped, unzipped = figures["zipped"], figures["unzipped"]
+    lines = [
+        f"bundle zipped:   {zipped / 1e6:.3f} MB ({zipped} bytes), {figures['files']} files",
+        f"target:          {TARGET_BYTES / 1e6:.3f} MB  ratio {zipped / TARGET_BYTES:.2f}"
+        f"  ({'within' if zipped <= TARGET_BYTES else 'OVER'} target)",
+        f"bundle unzipped: {unzipped / 1e6:.3f} MB  ratio to Lambda's 250 MB limit "
+        f"{unzipped / LAMBDA_UNZIPPED_LIMIT:.3f}",
+        "largest parts (compressed):",
+    ]
+    lines += [f"  {name:<24} {size / 1e3:8.1f} kB" for name, size in figures["parts"][:8]]
+    return "\n".join(lines)
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+# Runs inside the unpacked bundle (python -S: no site-packages, so nothing but the bundle).
+SESSION_RUNNER = r"""
+import json, sys, time
+started = time.perf_counter()
+import lambda_function
+import_seconds = time.perf_counter() - started
+from limber.core.content import default_library
+
+SKILL = "amzn1.ask.skill.bench"
+store = lambda_function.skill.persistence_adapter
+
+def event(user, request, new):
+    app, who = {"applicationId": SKILL}, {"userId": user}
+    return {"version": "1.0",
+            "session": {"new": new, "sessionId": "s-" + user, "application": app, "user": who},
+            "context": {"System": {"application": app, "user": who, "apiEndpoint": "https://x",
+                                   "device": {"deviceId": "d", "supportedInterfaces": {}}}},
+            "request": {"requestId": "r", "locale": "en-US",
+                        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                        **request}}
+
+def intent(name, slots=None):
+    return {"type": "IntentRequest", "intent": {"name": name, "slots": slots or {}}}
+
+def start(routine):
+    value = {"value": {"name": routine.name.lower(), "id": routine.id}}
+    resolution = {"authority": "bench", "status": {"code": "ER_SUCCESS_MATCH"}, "values": [value]}
+    return intent("StartRoutineIntent", {"routine": {"name": "routine", "value": routine.name,
+                  "resolutions": {"resolutionsPerAuthority": [resolution]}}})
+
+def speech(response):
+    return (response["response"].get("outputSpeech") or {}).get("ssml", "")
+
+turn_ms, sessions = [], []
+cold = event("amzn1.ask.account.bench-cold", {"type": "LaunchRequest"}, True)
+began = time.perf_counter()
+lambda_function.lambda_handler(cold, None)
+first_turn_ms = (time.perf_counter() - began) * 1000
+for routine in default_library().routines[: int(sys.argv[3])]:
+    for repeat in range(int(sys.argv[1])):
+        user = f"amzn1.ask.account.bench-{routine.id}-{repeat}"
+        before = store.counters.snapshot()
+        attributes, steps, turns = {}, 0, 0
+        requests = [({"type": "LaunchRequest"}, True), (start(routine), False)]
+        while turns < int(sys.argv[2]):
+            request, new = requests.pop(0) if requests else (intent("AMAZON.NextIntent"), False)
+            sent = event(user, request, new)
+            sent["session"]["attributes"] = attributes
+            began = time.perf_counter()
+            response = lambda_function.lambda_handler(sent, None)
+            turn_ms.append((time.perf_counter() - began) * 1000)
+            turns += 1
+            attributes = response.get("sessionAttributes") or {}
+            if speech(response).startswith("<speak>Stretch "):
+                steps += 1
+            elif steps:  # the first answer after the last step: the routine is finished
+                break
+        stop = event(user, intent("AMAZON.StopIntent"), False)
+        stop["session"]["attributes"] = attributes
+        lambda_function.lambda_handler(stop, None)
+        turns += 1
+        after = store.counters.snapshot()
+        item = max((len(text) for _, text in store.store.values()), default=0)
+        sessions.append({"routine": routine.id, "turns": turns, "steps": steps,
+                         "reads": after["reads"] - before["reads"],
+                         "writes": after["writes"] - before["writes"], "item_bytes": item})
+print(json.dumps({"import_seconds": import_seconds, "first_turn_ms": first_turn_ms,
+                  "turn_ms": turn_ms, "sessions": sessions}))
+"""
+
+
+def run_runner(code_dir: Path, sessions_per_routine: int, routines: int) -> dict:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "LIMBER_STORE": "memory",
+        "PYTHONPATH": str(code_dir),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }  # like Lambda's read-only /var/task: no .pyc cache
+    arguments = [str(sessions_per_routine), str(MAX_TURNS_PER_SESSION), str(routines)]
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", SESSION_RUNNER, *arguments],
+        cwd=code_dir, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise RuntimeError(f"session run failed:\n{result.stderr}")
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def run_sessions(code_dir: Path) -> dict:
+    """One process coaches every routine; a few more only start cold and answer one launch.
+
+    The machine is shared, so cold-start figures are the median of COLD_STARTS processes.
+    """
+    figures = run_runner(code_dir, SESSIONS_PER_ROUTINE, routines=1000)
+    colds = [figures] + [run_runner(code_dir, 0, routines=0) for _ in range(COLD_STARTS - 1)]
+    figures["import_seconds"] = statistics.median(c["import_seconds"] for c in colds)
+    figures["first_turn_ms"] = statistics.median(c["first_turn_ms"] for c in colds)
+    return figures
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def cost_report(figures: dict) -> str:
+    sessions, turn_ms = figures["sessions"], figures["turn_ms"]
+    turns = statistics.mean(s["turns"] for s in sessions)
+    reads = statistics.mean(s["reads"] for s in sessions)
+    writes = statistics.mean(s["writes"] for s in sessions)
+    item_bytes = max(s["item_bytes"] for s in sessions) + 200  # key, version, expiry, names
+    wru_per_write = math.ceil(item_bytes / 1024)  # a write costs 1 WRU per started KB
+    rru_per_read = math.ceil(item_bytes / 4096)  # strongly consistent: 1 RRU per started 4 KB
+    host_turn = statistics.mean(turn_ms)
+    # Billed per turn: CPU time scaled to the 256 MB share, plus the DynamoDB round trips.
+    calls_per_turn = (reads + writes) / turns
+    lambda_turn_ms = host_turn / CPU_SHARE + calls_per_turn * DYNAMODB_CALL_MS
+    # Init (imports) is billed since 2025-08; the first turn also loads the content files.
+    cold_import_ms = figures["import_seconds"] * 1000 / CPU_SHARE
+    cold_start_ms = cold_import_ms + figures["first_turn_ms"] / CPU_SHARE
+    gb_seconds_per_session = (turns * math.ceil(lambda_turn_ms) + cold_start_ms) / 1000 * MEMORY_MB / 1024
+    per_thousand = {
+        "Lambda requests": 1000 * turns * LAMBDA_PER_REQUEST,
+        "Lambda compute": 1000 * gb_seconds_per_session * LAMBDA_ARM_GB_SECOND,
+        "DynamoDB writes": 1000 * writes * wru_per_write * DYNAMODB_PER_WRU,
+        "DynamoDB reads": 1000 * reads * rru_per_read * DYNAMODB_PER_RRU,
+    }
+    by_routine = ", ".join(f"{s['routine']} {s['turns']}" for s in sessions[::SESSIONS_PER_ROUTINE])
+    lines = [
+        f"sessions: {len(sessions)}  turns per session: mean {turns:.1f} ({by_routine})",
+        f"host time per turn: mean {host_turn:.2f} ms, p95 {percentile(turn_ms, 0.95):.2f} ms, "
+        f"max {max(turn_ms):.1f} ms",
+        f"host cold start (median of {COLD_STARTS}): import {figures['import_seconds'] * 1000:.0f} ms, "
+        f"first launch {figures['first_turn_ms']:.0f} ms",
+        f"progress per session: {reads:.1f} reads, {writes:.1f} writes; item <= {item_bytes} bytes "
+        f"-> {rru_per_read} RRU per read, {wru_per_write} WRU per write",
+        f"Lambda estimate at {MEMORY_MB} MB arm64: {lambda_turn_ms:.1f} ms per turn "
+        f"({calls_per_turn:.2f} DynamoDB calls x {DYNAMODB_CALL_MS:.0f} ms); cold start "
+        f"{cold_start_ms:.0f} ms (Alexa waits at most 8000 ms)",
+        f"  {gb_seconds_per_session:.3f} GB-s per session, counting one cold start per session",
+        "cost per 1,000 sessions (us-east-1 prices of 2025-11, no free tier):",
+    ]
+    lines += [f"  {name:<16} ${amount:.4f}" for name, amount in per_thousand.items()]
+    lines.append(f"  {'total':<16} ${sum(per_thousand.values()):.4f}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--zip", type=Path, help="measure this zip instead of building one")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as scratch:
+        if args.zip:
+            zip_path, code_dir = args.zip, Path(scratch) / "lambda"
+            with zipfile.ZipFile(zip_path) as archive:
+                archive.extractall(code_dir)
+        else:
+            zip_path = load_build_script().build_lambda(Path(scratch))
+            code_dir = Path(scratch) / "lambda"
+        print(size_report(measure_size(zip_path)))
+        print(cost_report(run_sessions(code_dir)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

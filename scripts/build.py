@@ -1,0 +1,262 @@
+"""The one build command for deploying Limber with the ASK CLI.
+
+    python scripts/build.py                  # skill package and Lambda bundle
+    python scripts/build.py --skip-lambda    # skill package only (no network needed)
+
+It writes what ask-resources.json points at:
+
+* ``skill-package/`` - ``skill.json`` from the root ``skill.json`` and
+  ``interactionModels/custom/<locale>.json`` for every locale, written by
+  ``limber.interaction_model.write_models`` (as scripts/generate_models.py does). Nothing
+  in it is edited by hand.
+* ``build/lambda/`` - the Lambda code folder: ``lambda_function.py``, the ``limber`` package
+  without the local hosts (console, web), ``content/``, and the pure-Python runtime
+  dependencies from ``lambda/requirements.txt``. ``build/lambda.zip`` is the same folder
+  zipped, byte-for-byte reproducible, for tests and bench/bundle.py.
+
+Why a built folder and not ``lambda/``: the CLI's python-pip build flow would run ``pip
+install`` with whatever Python the deploying machine has, for that machine's platform (an
+x86_64 wheel in an arm64 function breaks at import), and ``content/`` would have to be copied
+into the source tree. ``build/lambda`` holds no ``requirements.txt``, so the CLI takes its
+zip-only flow and uploads exactly what this script built and the tests ran.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SKILL_JSON = ROOT / "skill.json"
+ASK_RESOURCES = ROOT / "ask-resources.json"
+ASK_STATES = ROOT / ".ask" / "ask-states.json"
+SKILL_PACKAGE_DIR = ROOT / "skill-package"
+BUILD_DIR = ROOT / "build"
+LAMBDA_SOURCE = ROOT / "lambda"
+CONTENT_SOURCE = ROOT / "content"
+
+CFN_DEPLOYER = "@ask-cli/cfn-deployer"
+# Local hosts (and `python -m limber`, which starts the console) need extras - Flask,
+# pyttsx3, PyYAML - that the function never uses.
+EXCLUDED_FROM_PACKAGE = frozenset({"console", "web", "__main__.py"})
+# The Lambda Python runtime ships these; bundling them would only add megabytes.
+PROVIDED_BY_LAMBDA = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})
+# Our bundle sits first on sys.path, so any copy of a package the runtime's botocore also uses
+# shadows the runtime's. Keep such copies inside botocore's own version ranges.
+BOTOCORE_COMPATIBLE = ("python-dateutil>=2.1,<3", "urllib3>=1.25.4,!=2.2.0,<3")
+# Fixed timestamp, so the same inputs give byte-identical zips.
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+IGNORED_NAMES = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".*", "*.egg-info")
+
+
+class BuildError(RuntimeError):
+    """The inputs are inconsistent; the message says which file to fix."""
+
+
+# --- project settings -------------------------------------------------------------------------
+
+
+def ask_resources(profile: str = "default") -> dict:
+    resources = json.loads(ASK_RESOURCES.read_text(encoding="utf-8"))
+    try:
+        return resources["profiles"][profile]
+    except KeyError:
+        raise BuildError(f"ask-resources.json has no profile '{profile}'") from None
+
+
+def lambda_python_version(profile: str = "default") -> str:
+    """'3.12' from the runtime the CLI passes to the template (userConfig.runtime)."""
+    runtime = ask_resources(profile)["skillInfrastructure"]["userConfig"]["runtime"]
+    if not runtime.startswith("python3."):
+        raise BuildError(f"ask-resources.json runtime '{runtime}' is not a Python runtime")
+    return runtime.removeprefix("python")
+
+
+def deployed_endpoint(profile: str = "default") -> str | None:
+    """The Lambda ARN from the last `ask deploy`, if there was one on this machine."""
+    if not ASK_STATES.is_file():
+        return None
+    states = json.loads(ASK_STATES.read_text(encoding="utf-8"))
+    deploy_state = (
+        states.get("profiles", {})
+        .get(profile, {})
+        .get("skillInfrastructure", {})
+        .get(CFN_DEPLOYER, {})
+        .get("deployState", {})
+        .get("default", {})
+    )
+    for output in deploy_state.get("outputs", []):
+        if output.get("OutputKey") == "SkillEndpoint":
+            return output.get("OutputValue")
+    return None
+
+
+# --- skill package ----------------------------------------------------------------------------
+
+
+def packaged_manifest(manifest: dict, endpoint: str | None) -> dict:
+    """The manifest as uploaded: endpoints filled in when the Lambda ARN is known.
+
+    Before the first deploy there is no ARN yet. The events block is then left out, because
+    an events subscription needs an endpoint; `ask deploy` adds both after the stack is up
+    (ask-resources.json lists the same subscriptions under userConfig.skillEvents).
+    """
+    packaged = json.loads(json.dumps(manifest))
+    body = packaged["manifest"]
+    if endpoint:
+        body["apis"]["custom"]["endpoint"] = {"uri": endpoint}
+        if "events" in body:
+            body["events"]["endpoint"] = {"uri": endpoint}
+    else:
+        body.pop("events", None)
+    return packaged
+
+
+def check_manifest_locales(manifest: dict, locales: tuple[str, ...]) -> None:
+    body = manifest["manifest"]
+    for section in ("publishingInformation", "privacyAndCompliance"):
+        declared = set(body[section]["locales"])
+        if declared != set(locales):
+            raise BuildError(
+                f"skill.json {section}.locales {sorted(declared)} differ from the interaction "
+                f"model locales {sorted(locales)}"
+            )
+
+
+def build_skill_package(out_dir: Path = SKILL_PACKAGE_DIR, *, endpoint: str | None = None) -> list[Path]:
+    """``skill.json`` and every locale's model; a model of a dropped locale is removed."""
+    interaction_model = _interaction_model()
+    manifest = json.loads(SKILL_JSON.read_text(encoding="utf-8"))
+    check_manifest_locales(manifest, tuple(interaction_model.locales()))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manifest_path = out_dir / "skill.json"
+    _write_json(manifest_path, packaged_manifest(manifest, endpoint))
+    # The models' own writer, so they match the committed copies byte for byte.
+    models = interaction_model.write_models(out_dir / "interactionModels" / "custom")
+    return [manifest_path, *models]
+
+
+def _interaction_model():
+    sys.path.insert(0, str(LAMBDA_SOURCE))  # the package need not be pip-installed
+    from limber import interaction_model
+
+    return interaction_model
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# --- Lambda bundle ----------------------------------------------------------------------------
+
+
+def copy_sources(code_dir: Path) -> None:
+    shutil.copy2(LAMBDA_SOURCE / "lambda_function.py", code_dir / "lambda_function.py")
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        ignored = set(IGNORED_NAMES(folder, names))
+        if Path(folder) == LAMBDA_SOURCE / "limber":
+            ignored |= EXCLUDED_FROM_PACKAGE & set(names)
+        return ignored
+
+    shutil.copytree(LAMBDA_SOURCE / "limber", code_dir / "limber", ignore=ignore)
+    shutil.copytree(CONTENT_SOURCE, code_dir / "content", ignore=IGNORED_NAMES)
+
+
+def install_dependencies(code_dir: Path, python_version: str) -> None:
+    """Pure-Python wheels only (py3-none-any), so the bundle runs on arm64 and x86_64 alike."""
+    with tempfile.TemporaryDirectory() as scratch:
+        constraints = Path(scratch) / "constraints.txt"
+        constraints.write_text("\n".join(BOTOCORE_COMPATIBLE) + "\n", encoding="utf-8")
+        command = [
+            sys.executable, "-m", "pip", "install",
+            "--quiet", "--disable-pip-version-check", "--no-compile",
+            "--target", str(code_dir),
+            "--only-binary=:all:", "--platform", "any", "--implementation", "py",
+            "--abi", "none", "--python-version", python_version,
+            "-r", str(LAMBDA_SOURCE / "requirements.txt"),
+            "-c", str(constraints),
+        ]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise BuildError(f"pip install failed:\n{result.stdout}\n{result.stderr}")
+    # Console-script wrappers and anything the runtime already provides.
+    for name in ("bin", *PROVIDED_BY_LAMBDA):
+        shutil.rmtree(code_dir / name, ignore_errors=True)
+    for info in code_dir.glob("*.dist-info"):
+        distribution = info.name.split("-")[0].lower().replace("_", "-")
+        if distribution in PROVIDED_BY_LAMBDA:
+            shutil.rmtree(info)
+
+
+def zip_folder(folder: Path, zip_path: Path) -> Path:
+    """Deterministic zip: sorted entries, fixed dates, world-readable modes.
+
+    Lambda runs the code as a user other than the zip's owner, so files must be 0644.
+    """
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    files = sorted((p.relative_to(folder).as_posix(), p) for p in folder.rglob("*") if p.is_file())
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, path in files:
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.external_attr = 0o100644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes(), compresslevel=9)
+    return zip_path
+
+
+def build_lambda(build_dir: Path = BUILD_DIR, *, profile: str = "default") -> Path:
+    code_dir = build_dir / "lambda"
+    if code_dir.exists():
+        shutil.rmtree(code_dir)
+    code_dir.mkdir(parents=True)
+    copy_sources(code_dir)
+    install_dependencies(code_dir, lambda_python_version(profile))
+    return zip_folder(code_dir, build_dir / "lambda.zip")
+
+
+# --- command line -----------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--skill-package-dir", type=Path, default=SKILL_PACKAGE_DIR)
+    parser.add_argument("--build-dir", type=Path, default=BUILD_DIR)
+    parser.add_argument("--profile", default="default", help="ASK CLI profile in ask-resources")
+    endpoint = parser.add_mutually_exclusive_group()
+    endpoint.add_argument(
+        "--endpoint",
+        default=os.environ.get("LIMBER_LAMBDA_ARN"),
+        help="Lambda ARN for skill.json (default: $LIMBER_LAMBDA_ARN, else the SkillEndpoint "
+        "output recorded in .ask/ask-states.json by the last `ask deploy`)",
+    )
+    endpoint.add_argument("--no-endpoint", action="store_true", help="package as for a first deploy")
+    parser.add_argument("--skip-package", action="store_true")
+    parser.add_argument("--skip-lambda", action="store_true")
+    args = parser.parse_args(argv)
+
+    try:
+        if not args.skip_package:
+            endpoint = None if args.no_endpoint else args.endpoint or deployed_endpoint(args.profile)
+            written = build_skill_package(args.skill_package_dir, endpoint=endpoint)
+            print(f"skill package: {len(written)} files in {args.skill_package_dir}")
+            if not endpoint:
+                print("  no Lambda ARN yet: endpoints and events are added by `ask deploy`")
+        if not args.skip_lambda:
+            zip_path = build_lambda(args.build_dir, profile=args.profile)
+            print(f"lambda bundle: {zip_path} ({zip_path.stat().st_size / 1e6:.2f} MB)")
+    except BuildError as error:
+        print(f"build failed: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
