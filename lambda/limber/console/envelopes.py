@@ -12,14 +12,20 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from limber.interaction_model import build_model, resolve_value
+from limber.interaction_model import build_model, locales, resolve_value
 
 LOCAL_SKILL_ID = "amzn1.ask.skill.00000000-0000-4000-8000-000000limber"
 _users = itertools.count(1)
 
 
+def model_locale(locale: str) -> str:
+    """The model a request in ``locale`` is understood with; en-US for locales we don't build
+    (a request can still carry one, and the skill must answer it)."""
+    return locale if locale in locales() else "en-US"
+
+
 def slot_types(locale: str, intent_name: str) -> dict[str, str]:
-    for intent in build_model(locale)["interactionModel"]["languageModel"]["intents"]:
+    for intent in build_model(model_locale(locale))["interactionModel"]["languageModel"]["intents"]:
         if intent["name"] == intent_name:
             return {s["name"]: s["type"] for s in intent.get("slots", [])}
     return {}
@@ -32,7 +38,7 @@ def slot(locale: str, name: str, value, slot_type: str | None, skill_id: str = L
         return out
     out["value"] = str(value)
     if slot_type and not slot_type.startswith("AMAZON."):
-        match = resolve_value(locale, slot_type, str(value))
+        match = resolve_value(model_locale(locale), slot_type, str(value))
         authority = {
             "authority": f"amzn1.er-authority.echo-sdk.{skill_id}.{slot_type}",
             "status": {"code": "ER_SUCCESS_MATCH" if match else "ER_SUCCESS_NO_MATCH"},

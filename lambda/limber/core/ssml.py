@@ -7,6 +7,8 @@ so hold timers can be checked against the time the content promises.
 
 from __future__ import annotations
 
+import re
+
 MAX_BREAK_SECONDS = 10.0
 # Alexa's default voice speaks roughly 150 words a minute; hold timers are planned on it.
 WORDS_PER_SECOND = 2.5
@@ -14,7 +16,7 @@ WORDS_PER_SECOND = 2.5
 
 def escape(text: str) -> str:
     """XML-escape text (xml.sax.saxutils would pull in urllib and cost cold start)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def spoken_seconds(text: str) -> float:
@@ -47,6 +49,23 @@ class Speech:
             if sentence:
                 self._parts.append(escape(sentence))
                 self.estimated_seconds += spoken_seconds(sentence)
+        return self
+
+    def say_with_numbers(self, text: str, numbers: dict[str, str]) -> Speech:
+        """Say ``text``, reading each phone number in ``numbers`` as written there
+        (``<sub>``), since Alexa would read 999 as "nine hundred and ninety-nine"."""
+        parts, rest = [], text.strip()
+        pattern = "|".join(re.escape(n) for n in sorted(numbers, key=len, reverse=True))
+        for piece in re.split(f"({pattern})", rest) if pattern else [rest]:
+            if piece in numbers:
+                parts.append(f'<sub alias="{escape(numbers[piece])}">{escape(piece)}</sub>')
+            else:
+                parts.append(escape(piece))
+        if rest:
+            self._parts.append("".join(parts))
+            self.estimated_seconds += spoken_seconds(
+                re.sub("|".join(map(re.escape, numbers)) or "$^", lambda m: numbers[m.group(0)], rest)
+            )
         return self
 
     def pause(self, seconds: float) -> Speech:

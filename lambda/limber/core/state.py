@@ -12,6 +12,10 @@ from dataclasses import dataclass, field, replace
 from limber.core.content import Library
 from limber.core.routine import Position, clamp_hold, steps_of
 
+# Yes/no questions a turn can leave open: forget my data?, is it sharp/numb/tingling?,
+# shall I ask the warning-sign questions?, carry on gently after self-care advice?
+PENDING_QUESTIONS = ("delete", "pain", "screen_offer", "continue")
+
 
 @dataclass(frozen=True)
 class State:
@@ -68,6 +72,6 @@ def from_session(attributes, library: Library) -> State:
         hold=clamp_hold(hold) if hold else None,
         offer=offer if library.routine(offer) else None,
         screen=screen if isinstance(screen, dict) else None,
-        pending=pending if pending in ("delete",) else None,
+        pending=pending if pending in PENDING_QUESTIONS else None,
         repairs=(problem,) if problem else (),
     )

@@ -8,7 +8,7 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
 from limber.skill import screens
-from limber.skill.handlers import habits, routine, session
+from limber.skill.handlers import habits, routine, screening, session
 from limber.skill.interceptors import RecoverFromAnyError, SaveSessionState
 
 FROM_ENV = object()
@@ -24,6 +24,7 @@ def build_skill(skill_id=FROM_ENV, persistence_adapter=None) -> CustomSkill:
     builder.skill_id = os.environ.get("LIMBER_SKILL_ID") or None if skill_id is FROM_ENV else skill_id
     for handler in [
         *session.FIRST,
+        *screening.HANDLERS,  # a screen in progress answers every intent first
         *screens.HANDLERS,
         *routine.HANDLERS,
         *habits.HANDLERS,

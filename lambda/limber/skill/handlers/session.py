@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
-from ask_sdk_core.utils import is_request_type
+from ask_sdk_core.utils import get_intent_name, is_request_type
 
-from limber.core import coaching, habits, menu
+from limber.core import coaching, habits, menu, screening
 from limber.skill import progress
 from limber.skill.handlers.base import TurnHandler, intent_turn, on_request
-from limber.skill.turn import library, state_of
+from limber.skill.turn import library, locale_of, state_of
+
+ANSWERS = {"AMAZON.YesIntent": "yes", "AMAZON.NoIntent": "no", "NotSureIntent": "unsure"}
 
 
 def with_saved_hold(hi, state):
@@ -58,22 +60,21 @@ def stop(hi):
     return menu.goodbye(library(), state_of(hi))
 
 
-@intent_turn("AMAZON.YesIntent")
-def yes(hi):
-    state = state_of(hi)
+@intent_turn("AMAZON.YesIntent", "AMAZON.NoIntent", "NotSureIntent")
+def answer(hi):
+    """Yes, no or not sure outside a screen: whatever question the last turn left open."""
+    state, said = state_of(hi), ANSWERS[get_intent_name(hi)]
     if state.pending == "delete":
-        return habits.forgotten(library(), state, progress.forget(hi))
-    return coaching.answer_offer(
-        library(), with_saved_hold(hi, state) if state.offer else state, accepted=True
-    )
-
-
-@intent_turn("AMAZON.NoIntent")
-def no(hi):
-    state = state_of(hi)
-    if state.pending == "delete":
-        return habits.kept(library(), state)
-    return coaching.answer_offer(library(), state, accepted=False)
+        return (
+            habits.forgotten(library(), state, progress.forget(hi))
+            if said == "yes"
+            else habits.kept(library(), state)
+        )
+    if state.pending:
+        return screening.answer_pending(library(), state, said, locale_of(hi))
+    if state.offer and said == "yes":
+        state = with_saved_hold(hi, state)
+    return coaching.answer_offer(library(), state, accepted=said == "yes")
 
 
 @intent_turn("AMAZON.FallbackIntent")
@@ -108,5 +109,5 @@ class SkillDisabledHandler(AbstractRequestHandler):
 unrecognised = TurnHandler(lambda hi: True, lambda hi: menu.fallback(library(), state_of(hi)), "unrecognised")
 
 FIRST = [launch, SkillDisabledHandler()]
-HANDLERS = [list_routines, help_, stop, yes, no, fallback, SessionEndedHandler()]
+HANDLERS = [list_routines, help_, stop, answer, fallback, SessionEndedHandler()]
 LAST = [unrecognised]
