@@ -17,9 +17,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from limber.core.content import content_dir, load_library
+from limber.core.triage import load_rules
 
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
-DETERMINERS = ("the ", "my ", "a ", "an ", "some ", "those ", "these ")
+# Words too common to tell phrases apart; the matcher's second look and entity resolution's
+# last try leave them out ("front of hips" is "front of the hips").
+FILLER_WORDS = frozenset("the a an my some this that it please now just so um uh then really".split())
 
 # Typed and spoken forms of the same words, so "what's" and "what is" compare equal.
 CONTRACTIONS = {
@@ -35,7 +38,12 @@ CONTRACTIONS = {
 
 
 def source_dir() -> Path:
-    return content_dir().parent / "interaction_models"
+    """``interaction_models/`` beside ``content/``, else the repository's own."""
+    here = Path(__file__).resolve().parents[2] / "interaction_models"  # lambda/limber/.. /..
+    for candidate in (content_dir().parent / "interaction_models", here):
+        if (candidate / "locales.toml").is_file():
+            return candidate
+    raise FileNotFoundError(f"interaction_models/locales.toml not found beside {content_dir()} or at {here}")
 
 
 def _load_source(folder: Path) -> tuple[dict, list[dict], list[dict]]:
@@ -73,24 +81,14 @@ def _type_values(entries) -> list[dict]:
 
 
 def content_types() -> list[dict]:
-    """Slot types whose values live in content/: RoutineName and Symptom."""
-    try:  # TEMPORARY-DEV: remove once triage lands
-        from limber.core import triage
-    except ImportError:
-        triage = None
-
+    """Slot types whose values live in content/: RoutineName (routines and their synonyms)
+    and Symptom (red flags and how people name them; the first name is the value)."""
     library = load_library(content_dir())
     routines = [
         (r.id, r.name.lower(), [s for s in r.synonyms if s.lower() != r.name.lower()])
         for r in library.routines
     ]
-    symptoms = (
-        []
-        if triage is None
-        else [
-            (flag_id, phrases[0], phrases[1:]) for flag_id, phrases in triage.load_rules().synonyms().items()
-        ]
-    )
+    symptoms = [(flag_id, names[0], names[1:]) for flag_id, names in load_rules().synonyms().items()]
     return [
         {"name": "RoutineName", "values": _type_values(routines)},
         {"name": "Symptom", "values": _type_values(symptoms)},
@@ -190,6 +188,11 @@ def _loose(text: str) -> str:
     return normalise(text).replace("'", "")
 
 
+def content_words(text: str) -> str:
+    """The words of ``text`` that carry meaning: normalised, without FILLER_WORDS."""
+    return " ".join(w for w in normalise(text).split() if w not in FILLER_WORDS)
+
+
 def slot_type_values(locale: str, type_name: str) -> list[dict]:
     return copy.deepcopy(_type_values_of(locale, type_name))
 
@@ -202,26 +205,25 @@ def _type_values_of(locale: str, type_name: str) -> list[dict]:
 
 
 @lru_cache(maxsize=64)
-def _value_index(locale: str, type_name: str) -> dict[str, tuple[str, str]]:
+def _value_index(locale: str, type_name: str, key=_loose) -> dict[str, tuple[str, str]]:
     index = {}
     for value in _type_values_of(locale, type_name):
         for name in (value["name"]["value"], *value["name"].get("synonyms", [])):
-            index.setdefault(_loose(name), (value["id"], value["name"]["value"]))
+            index.setdefault(key(name), (value["id"], value["name"]["value"]))
     return index
+
+
+def _content_key(text: str) -> str:
+    return content_words(text).replace("'", "")
 
 
 def resolve_value(locale: str, type_name: str, heard: str) -> tuple[str, str] | None:
     """(id, canonical name) of the value whose name or synonym is ``heard``, as Alexa's
     entity resolution gives for ER_SUCCESS_MATCH; None for ER_SUCCESS_NO_MATCH.
 
-    Like Alexa, it forgives case, punctuation, apostrophes and a leading "the" or "my";
-    it does not guess at words that are not in the type."""
-    index = _value_index(locale, type_name)
-    wanted = _loose(heard)
-    while True:
-        if wanted in index:
-            return index[wanted]
-        stripped = next((wanted[len(d) :] for d in DETERMINERS if wanted.startswith(d)), None)
-        if not stripped:
-            return None
-        wanted = stripped
+    Like Alexa, it forgives case, punctuation, apostrophes and little words such as "the"
+    or "my"; it does not guess at words that are not in the type."""
+    exact = _value_index(locale, type_name).get(_loose(heard))
+    if exact or not _content_key(heard):
+        return exact
+    return _value_index(locale, type_name, _content_key).get(_content_key(heard))

@@ -4,19 +4,21 @@ Sample utterances become patterns; slot values resolve to ids through the model'
 types (ER_SUCCESS_MATCH or ER_SUCCESS_NO_MATCH); numbers may be spoken as words; Amazon's
 built-in intents get their usual phrasings; anything else is AMAZON.FallbackIntent.
 
-It is deliberately literal where Alexa is statistical: a phrasing close to a sample but not
-in the model is Fallback here, which is how the tests notice a sample worth adding.
-Forgiven, as Alexa forgives them: case, punctuation, contractions ("what's" / "what is"),
-"please" and similar politeness around a request, and a leading "the" or "my" in a slot.
+Alexa is statistical and this is not, so it forgives only what Alexa plainly forgives:
+case, punctuation, contractions ("what's" / "what is"), politeness around a request
+("next please"), little words ("make holds longer" for "make the holds {direction}"), and
+a near miss of a slot-free sample ("skip that" for "skip"). It errs towards Fallback rather
+than a wrong intent, and takes yes and no only as said, since they answer safety questions.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from limber.interaction_model import build_model, normalise, resolve_value
+from limber.interaction_model import build_model, content_words, normalise, resolve_value
 
 # Amazon's built-in intents understand these without samples in our model.
 BUILT_IN_PHRASES = {
@@ -42,6 +44,13 @@ BUILT_IN_PHRASES = {
 LEADING_FILLERS = ("please ", "can you ", "could you ", "would you ", "um ", "uh ", "so ", "okay ",
                    "ok ", "alexa ", "now ", "and ", "right ", "well ")  # fmt: skip
 TRAILING_FILLERS = (" please", " thanks", " thank you", " now", " alexa", " then")
+
+# How alike (0 to 1, by content words) a phrase must be to a slot-free sample to count as it;
+# between the floor and NEAR_MISS only in place of a sample whose slot value is unknown.
+NEAR_MISS, NEAR_MISS_FLOOR = 0.8, 0.6
+# Yes and no answer the safety screen's questions: "I don't remember" must not pass for
+# "I don't", so these are only ever matched as said (or with politeness around them).
+EXACT_ONLY = frozenset({"AMAZON.YesIntent", "AMAZON.NoIntent"})
 
 UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
          "fifteen sixteen seventeen eighteen nineteen").split()  # fmt: skip
@@ -80,6 +89,10 @@ class Match:
         """Each slot's resolved id (a number's digits), or None for ER_SUCCESS_NO_MATCH."""
         return {name: slot["id"] for name, slot in self.slots.items()}
 
+    @property
+    def complete(self) -> bool:
+        return all(slot["id"] for slot in self.slots.values())
+
 
 @dataclass(frozen=True)
 class Pattern:
@@ -90,27 +103,49 @@ class Pattern:
     literal_words: int
 
 
-def compile_sample(sample: str, intent: str, types: dict[str, str]) -> Pattern:
+def compile_sample(sample: str, intent: str, types: dict[str, str], *, words=normalise) -> Pattern:
+    """A sample as a regular expression over ``words(text)``; each slot captures words."""
     parts, literal = [], 0
     for token in re.split(r"(\{\w+\})", sample):
         if re.fullmatch(r"\{\w+\}", token):
             parts.append(f"(?P<{token[1:-1]}>.+?)")
-        elif token.strip():
-            words = normalise(token).split()
-            literal += len(words)
-            parts.append(r"\s+".join(re.escape(w) for w in words))
+        elif said := words(token).split():
+            literal += len(said)
+            parts.append(r"\s+".join(re.escape(w) for w in said))
     return Pattern(intent, sample, re.compile("^" + r"\s+".join(parts) + "$"), types, literal)
+
+
+def _samples(locale: str):
+    for intent in build_model(locale)["interactionModel"]["languageModel"]["intents"]:
+        types = {s["name"]: s["type"] for s in intent.get("slots", [])}
+        for sample in intent.get("samples", []) + BUILT_IN_PHRASES.get(intent["name"], []):
+            yield intent["name"], sample, types
 
 
 @lru_cache(maxsize=8)
 def patterns(locale: str) -> tuple[Pattern, ...]:
-    out = []
-    for intent in build_model(locale)["interactionModel"]["languageModel"]["intents"]:
-        types = {s["name"]: s["type"] for s in intent.get("slots", [])}
-        samples = intent.get("samples", []) + BUILT_IN_PHRASES.get(intent["name"], [])
-        out += [compile_sample(s, intent["name"], types) for s in samples]
-    # More literal words first: "start hip flexors" beats "{symptom}".
+    """Every sample as said; more literal words first, so "start hip flexors" beats "{symptom}"."""
+    out = [compile_sample(sample, intent, types) for intent, sample, types in _samples(locale)]
     return tuple(sorted(out, key=lambda p: -p.literal_words))
+
+
+@lru_cache(maxsize=8)
+def content_patterns(locale: str) -> tuple[Pattern, ...]:
+    """Every sample without its filler words, for "make holds longer" against "make the holds
+    {direction}". Yes and no are left out: a safety answer is taken only as said."""
+    out = [compile_sample(sample, intent, types, words=content_words)
+           for intent, sample, types in _samples(locale) if intent not in EXACT_ONLY]  # fmt: skip
+    return tuple(sorted((p for p in out if p.regex.pattern != "^$"), key=lambda p: -p.literal_words))
+
+
+@lru_cache(maxsize=8)
+def _plain_samples(locale: str) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """Samples without slots, as content words, with their intent."""
+    return tuple(
+        (tuple(words.split()), intent)
+        for intent, sample, _ in _samples(locale)
+        if "{" not in sample and intent not in EXACT_ONLY and (words := content_words(sample))
+    )
 
 
 def _slot_value(locale: str, slot_type: str, heard: str) -> dict | None:
@@ -131,20 +166,35 @@ def _slots(locale: str, pattern: Pattern, found: re.Match) -> dict[str, dict] | 
     return slots
 
 
-def _match(said: str, locale: str) -> Match | None:
-    unresolved: Match | None = None
-    for pattern in patterns(locale):
+def _match(said: str, locale: str, candidates: tuple[Pattern, ...]) -> tuple[Match, float] | None:
+    """The first sample that fits with every slot resolved (score 1); else the first that fits
+    with a value outside its type (ER_SUCCESS_NO_MATCH), scored by the share of the words its
+    sample explains. A bare "{slot}" explains nothing, so it needs a known value."""
+    unresolved = None
+    for pattern in candidates:
         found = pattern.regex.match(said)
         slots = _slots(locale, pattern, found) if found else None
         if slots is None:
             continue
-        if all(v["id"] for v in slots.values()):
-            return Match(pattern.intent, slots)
-        # A value outside the slot type (ER_SUCCESS_NO_MATCH): Alexa still sends the intent,
-        # but only when the sample has words of its own; a bare "{slot}" would match anything.
+        match = Match(pattern.intent, slots)
+        if match.complete:
+            return match, 1.0
         if unresolved is None and pattern.literal_words:
-            unresolved = Match(pattern.intent, slots)
+            unknown = sum(len(v["value"].split()) for v in slots.values() if not v["id"])
+            unresolved = match, pattern.literal_words / (pattern.literal_words + unknown)
     return unresolved
+
+
+def _near_miss(said: str, locale: str) -> tuple[Match, float] | None:
+    """The intent of the slot-free sample most like ``said`` and how alike (0 to 1): Alexa's
+    model generalises beyond its samples, so "skip that" is heard as the sample "skip"."""
+    words = tuple(content_words(said).split())
+    best, intent = 0.0, None
+    for sample, sample_intent in _plain_samples(locale) if words else ():
+        score = difflib.SequenceMatcher(None, words, sample, autojunk=False).ratio()
+        if score > best:
+            best, intent = score, sample_intent
+    return (Match(intent), best) if intent and best >= NEAR_MISS_FLOOR else None
 
 
 def _without_fillers(said: str) -> str:
@@ -161,17 +211,27 @@ def _without_fillers(said: str) -> str:
 
 
 def understand(text: str, locale: str = "en-US") -> Match:
+    """What Alexa would send for ``text``: tried as said, then without politeness around it,
+    then by its content words, then as a near miss of a sample; a match whose slot value is
+    outside its type counts only when nothing better fits; else AMAZON.FallbackIntent."""
     said = normalise(text)
     if not said:
         return Match("AMAZON.FallbackIntent")
-    match = _match(said, locale)
-    if match is None or not _resolved(match):
-        plain = _without_fillers(said)
-        better = _match(plain, locale) if plain != said else None
-        if better and (match is None or _resolved(better)):
-            match = better
-    return match or Match("AMAZON.FallbackIntent")
-
-
-def _resolved(match: Match) -> bool:
-    return all(v["id"] for v in match.slots.values())
+    plain = _without_fillers(said)
+    attempts = (
+        lambda: _match(said, locale, patterns(locale)),
+        lambda: _match(plain, locale, patterns(locale)) if plain != said else None,
+        lambda: _match(content_words(said), locale, content_patterns(locale)),
+    )
+    unresolved = None
+    for attempt in attempts:
+        found = attempt()
+        if found and found[0].complete:
+            return found[0]
+        unresolved = unresolved or found
+    near = _near_miss(said, locale)
+    # A near miss wins when close, or when it explains more than a match whose slot value
+    # is unknown ("I have no idea" is NotSure, not a symptom called "no idea").
+    if near and (near[1] >= NEAR_MISS or unresolved and near[1] > unresolved[1]):
+        return near[0]
+    return unresolved[0] if unresolved else Match("AMAZON.FallbackIntent")

@@ -188,5 +188,5 @@ def answer_offer(library: Library, state: State, accepted: bool) -> Reply:
         return start(library, state.with_(offer=None), state.offer, None)
     if state.offer:
         return Reply(speech("Okay. Nice work today. Goodbye."), state.with_(offer=None), end_session=True)
-    prompt = choose_prompt(library)
+    prompt = STEP_REPROMPT if state.position else choose_prompt(library)
     return Reply(speech("I'm not sure what that answers.", prompt), state, reprompt=prompt)
