@@ -42,10 +42,15 @@ def _no_routine(library: Library, state: State, lead: str) -> Reply:
     return Reply(speech(lead, routine_menu(library), prompt), state, reprompt=prompt)
 
 
+def speakable(heard: str | None) -> bool:
+    """Only a short, plain phrase is said back: anything else could be junk or far too long."""
+    return bool(heard) and len(heard) <= 60 and all(c.isalnum() or c in " '-." for c in heard)
+
+
 def start(library: Library, state: State, routine_id: str | None, heard: str | None) -> Reply:
     routine = library.routine(routine_id)
     if routine is None:
-        lead = f"I don't have a routine called {heard}." if heard else "Sure."
+        lead = f"I don't have a routine called {heard}." if speakable(heard) else "Sure."
         return _no_routine(library, state, lead)
     count = len(routine.stretches)
     intro = f"Let's do {routine.name}: {number_word(count)} stretches. {routine.summary}"

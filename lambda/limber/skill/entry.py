@@ -7,9 +7,9 @@ error. A request for another skill is still refused, as the SDK intends.
 
 from __future__ import annotations
 
+import json
 import logging
 
-from ask_sdk_core.exceptions import AskSdkException
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope, ResponseEnvelope
@@ -38,26 +38,27 @@ def recovery_envelope() -> dict:
 
 
 def handle_event(skill: CustomSkill, event, context=None) -> dict:
-    if skill.skill_id is not None:
-        app_id = (((event or {}).get("context") or {}).get("System") or {}).get("application") or {}
-        if not isinstance(app_id, dict) or app_id.get("applicationId") != skill.skill_id:
-            raise WrongSkill("request is for a different skill id")
+    if skill.skill_id is not None and _application_id(event) != skill.skill_id:
+        raise WrongSkill("request is for a different skill id")
     try:
         envelope = _serializer.deserialize(payload=_json_text(event), obj_type=RequestEnvelope)
         if envelope.request is None:
             raise ValueError("envelope has no request")
         response = skill.invoke(request_envelope=envelope, context=context)
         return _serializer.serialize(response)
-    except AskSdkException:
-        raise
     except Exception as err:  # malformed envelope: answer, never a traceback to the device
-        log.warning("unusable request envelope: %s: %s", type(err).__name__, err)
+        log.warning("unusable request envelope: %s: %s", type(err).__name__, str(err)[:200])
         return recovery_envelope()
 
 
-def _json_text(event) -> str:
-    import json
+def _application_id(event) -> str | None:
+    try:
+        return event["context"]["System"]["application"]["applicationId"]
+    except (KeyError, TypeError, IndexError):
+        return None
 
+
+def _json_text(event) -> str:
     return event if isinstance(event, str) else json.dumps(event)
 
 

@@ -48,7 +48,7 @@ def load(handler_input) -> dict:
         return request[LOADED_KEY]
     cached = _session(handler_input).get(PROFILE_KEY)
     if isinstance(cached, dict) and "_version" in cached:
-        profile = cached
+        profile = _from_session(cached)
     else:
         try:
             profile = dict(handler_input.attributes_manager.persistent_attributes)
@@ -66,13 +66,27 @@ def load(handler_input) -> dict:
     return profile
 
 
+def _from_session(cached: dict) -> dict:
+    """The session's copy, checked like a stored record: session attributes come back from
+    the device, so their shape is not trusted (a repair here is silent; storage is intact)."""
+    profile, _ = progress.migrate({k: v for k, v in cached.items() if not k.startswith("_")})
+    version = cached.get("_version")
+    basis = cached.get("_basis")
+    profile["_version"] = version if isinstance(version, int) and not isinstance(version, bool) else 0
+    profile["_basis"] = basis if isinstance(basis, str) else None
+    profile["_repairs"] = []
+    if cached.get(UNSAVED_KEY) is True:
+        profile[UNSAVED_KEY] = True
+    return profile
+
+
 def loaded(handler_input) -> dict | None:
     """The profile if this turn or this session already has it; never reads."""
     request = handler_input.attributes_manager.request_attributes
     if LOADED_KEY in request:
         return request[LOADED_KEY]
     cached = _session(handler_input).get(PROFILE_KEY)
-    return cached if isinstance(cached, dict) else None
+    return _from_session(cached) if isinstance(cached, dict) and "_version" in cached else None
 
 
 def saved_position(profile: dict) -> Position | None:
