@@ -111,7 +111,7 @@ def event(user, request, new):
     app, who = {"applicationId": SKILL}, {"userId": user}
     return {"version": "1.0",
             "session": {"new": new, "sessionId": "s-" + user, "application": app, "user": who},
-            "context": {"System": {"application": app, "user": who, "apiEndpoint": "https://x",
+            "context": {"System": {"application": app, "user": who, "apiEndpoint": "https://127.0.0.1:9",
                                    "device": {"deviceId": "d", "supportedInterfaces": {}}}},
             "request": {"requestId": "r", "locale": "en-US",
                         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

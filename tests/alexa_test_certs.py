@@ -279,7 +279,7 @@ def alexa_request(
                 "application": application,
                 "user": user,
                 "device": {"deviceId": "amzn1.ask.device.LIMBERTEST", "supportedInterfaces": {}},
-                "apiEndpoint": "https://api.amazonalexa.com",
+                "apiEndpoint": "https://127.0.0.1:9",
                 "apiAccessToken": "test-token",
             }
         },

@@ -622,7 +622,7 @@ def alexa_event(user_id: str, request: dict, *, new_session: bool | None = None)
         "context": {"System": {"application": application, "user": user,
                                "device": {"deviceId": "amzn1.ask.device.bundle-test",
                                           "supportedInterfaces": {}},
-                               "apiEndpoint": "https://api.amazonalexa.com"}},
+                               "apiEndpoint": "https://127.0.0.1:9"}},
         "request": {"requestId": f"amzn1.echo-api.request.{request['type']}",
                     "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     "locale": "en-US", **request},

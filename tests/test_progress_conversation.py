@@ -236,3 +236,75 @@ def test_skill_disabled_event_deletes_the_persons_data(talk, store):
     response = person.handler(event, None)
     assert "outputSpeech" not in response["response"]
     assert store.load(key)["_version"] == 0
+
+
+def test_a_question_left_unanswered_is_not_answered_by_a_later_yes(talk, store):
+    person = talk()
+    person.launch()
+    person.say("StartRoutineIntent", routine="desk")
+    assert "Say yes or no" in person.say("DeleteMyDataIntent")
+    said = person.say("AMAZON.NextIntent")  # the person moved on instead of answering
+    while "finished" not in said:
+        said = person.say("SkipStretchIntent")
+    assert "Would you like to do" in said
+    reply = person.say("AMAZON.YesIntent")  # yes to the next routine, not to deleting
+    assert "Let's do" in reply and "deleted" not in reply
+    assert store.load(key_of(person))["routines_completed"] == 1
+
+
+def test_launch_puts_the_saved_place_in_the_session(talk):
+    person = talk()
+    person.say("StartRoutineIntent", routine="hips")
+    person.say("AMAZON.NextIntent")
+    person.say("AMAZON.StopIntent")
+    person.launch()
+    assert HEADING.search(person.say("AMAZON.NextIntent")).group(1) in ("1", "2")
+    assert "You're on stretch" in person.say("HowManyLeftIntent")
+    assert "Starting from the top." in person.say("AMAZON.StartOverIntent")
+
+
+def test_a_week_old_place_offers_a_restart_that_yes_and_no_both_answer(talk, store):
+    person = talk()
+    person.say("StartRoutineIntent", routine="desk")
+    person.say("AMAZON.NextIntent")
+    person.say("AMAZON.StopIntent")
+    key = key_of(person)
+    attributes = store.load(key)
+    attributes["position"]["updated"] = "2020-01-01T00:00:00.000Z"
+    attributes["_basis"] = None
+    store.save(key, attributes)
+    person.launch()
+    reprompt = person.last["response"]["reprompt"]["outputSpeech"]["ssml"]
+    assert "start Desk reset over" in reprompt
+    declined = person.say("AMAZON.NoIntent")
+    assert "Say resume" in declined and not person.ended
+    assert HEADING.search(person.say("AMAZON.ResumeIntent")).group(1) == "1"
+
+
+def test_the_disclaimer_comes_with_a_one_shot_start_once(talk):
+    person = talk()
+    assert "not medical advice" in person.say("StartRoutineIntent", routine="hips")
+    person.say("AMAZON.StopIntent")
+    assert "not medical advice" not in person.say("StartRoutineIntent", routine="hips")
+    assert "not medical advice" not in person.launch()
+
+
+def test_saying_the_same_hold_or_pausing_twice_writes_once(talk, store):
+    person = talk()
+    person.launch()
+    person.say("StartRoutineIntent", routine="hips")
+    writes = store.counters.snapshot()["writes"]
+    person.say("SetHoldTimeIntent", seconds="30")
+    person.say("SetHoldTimeIntent", seconds="30")
+    person.say("AMAZON.PauseIntent")
+    person.say("AMAZON.PauseIntent")
+    assert store.counters.snapshot()["writes"] == writes + 2
+
+
+def test_next_after_finishing_takes_up_the_offer(talk):
+    person = talk()
+    said = person.say("StartRoutineIntent", routine="desk")
+    while "finished" not in said:
+        said = person.say("SkipStretchIntent")
+    offered = re.search(r"Would you like to do (.+?) next\?", said).group(1)
+    assert f"Let's do {offered}" in person.say("AMAZON.NextIntent")

@@ -7,6 +7,7 @@ question from their own story. Every emergency must come out as an emergency.
 from __future__ import annotations
 
 import logging
+import re
 import tomllib
 from collections import Counter
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from alexa import Conversation
+from alexa import speech_text as speech_of
 from limber.core import triage
 from limber.interaction_model import resolve_value, slot_type_values
 from limber.skill.builder import build_skill
@@ -153,7 +155,8 @@ class TestMidScreen:
     def test_stop_ends_with_what_to_watch_for(self, talk):
         person, _ = self.start(talk)
         said = person.say("AMAZON.StopIntent")
-        assert person.ended and "get emergency help straight away" in said
+        assert person.ended and "call 911 straight away" in said
+        assert '">911</sub>' in person.last["response"]["outputSpeech"]["ssml"]
 
     def test_unsure_on_an_emergency_question_counts_as_yes_and_says_so(self, talk):
         person, _ = self.start(talk)
@@ -219,8 +222,17 @@ class TestDuringARoutine:
             and "numbness or tingling" in said
         )
         offered = person.say("AMAZON.YesIntent")
-        assert "don't carry on with this stretch" in offered and "skip this one" in offered
+        assert "leave this stretch out" in offered and "skip this one" in offered
+        assert "shorter" not in offered and "repeat" not in offered
         assert "Question 1" in person.say("AMAZON.YesIntent")
+
+    def test_declining_the_screen_after_bad_pain_does_not_steer_back_into_the_stretch(self, talk):
+        person = self.start(talk)
+        person.say("PainDuringStretchIntent")
+        person.say("AMAZON.YesIntent")
+        said = person.say("AMAZON.NoIntent")
+        assert "leave this stretch out" in said and "skip this one" in said
+        assert "repeat" not in said and "carry on" not in said
 
     def test_mild_pain_gets_ease_off_and_choices(self, talk):
         person = self.start(talk)
@@ -271,3 +283,28 @@ def test_screening_answers_are_never_stored(tmp_path):
     with sqlite3.connect(tmp_path / "progress.sqlite3") as db:
         stored = " ".join(str(row) for row in db.execute("SELECT * FROM progress"))
     assert not any(q.sign in stored for q in RULES.questions) and "screen" not in stored
+
+
+def test_a_touch_on_the_screen_mid_screen_gets_the_question_again(talk):
+    person = talk(interfaces={"Alexa.Presentation.APL": {"runtime": {"maxVersion": "2023.3"}}})
+    person.say("RedFlagCheckIntent")
+    asked = person.attributes["screen"]["ask"]
+    touch = {"type": "Alexa.Presentation.APL.UserEvent", "token": "routines",
+             "arguments": ["startRoutine", "desk_reset"], "source": {"type": "TouchWrapper"}}
+    said = speech_of(person.send(touch))
+    assert "finish these safety questions first" in said and "Desk reset" not in said
+    assert person.attributes["screen"]["ask"] == asked
+
+
+@pytest.mark.parametrize("locale", EMERGENCY_NUMBERS)
+def test_no_phone_number_is_spoken_as_a_plain_number(talk, locale):
+    """Every digit in speech sits inside <sub alias>: Alexa would read 111 as "one hundred
+    and eleven". Checked for every flag named in every locale, and the stop line."""
+    for flag in RULES.flags:
+        person = talk(locale=locale)
+        person.say("RedFlagCheckIntent", symptom=flag.synonyms[0])
+        if not person.ended:
+            person.say("AMAZON.StopIntent")
+        ssml = person.last["response"]["outputSpeech"]["ssml"]
+        outside_sub = re.sub(r"<sub [^>]*>[^<]*</sub>", "", ssml)
+        assert not re.search(r"\d", re.sub(r'time="\d+ms"', "", outside_sub)), (flag.id, ssml)

@@ -84,3 +84,17 @@ def test_a_session_that_starts_during_an_outage_still_coaches(dynalite):
     dynalite.start()
     person.say("AMAZON.NextIntent")
     assert store.load(key_of(person))["position"]["step"] == 1
+
+
+def test_a_failed_save_gets_one_more_try_when_the_session_ends(dynalite):
+    store = DynamoDbAdapter(TABLE)
+    skill = build_skill(skill_id=None, persistence_adapter=store)
+    person = Conversation(lambda event, context: handle_event(skill, event, context))
+    person.launch()
+    person.say("StartRoutineIntent", routine="hips")
+    dynalite.stop()
+    person.say("AMAZON.NextIntent")
+    person.say("AMAZON.NextIntent")
+    dynalite.start()
+    person.end()  # the person walked away; Alexa sends SessionEndedRequest
+    assert store.load(key_of(person))["position"]["step"] == 2

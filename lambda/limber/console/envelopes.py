@@ -15,6 +15,9 @@ from datetime import UTC, datetime
 from limber.interaction_model import build_model, locales, resolve_value
 
 LOCAL_SKILL_ID = "amzn1.ask.skill.00000000-0000-4000-8000-000000limber"
+# Where local envelopes say Alexa's APIs are: loopback, where nothing answers, so the
+# skill's settings lookup fails at once and falls back to UTC instead of reaching out.
+LOCAL_API_ENDPOINT = "https://127.0.0.1:9"
 _users = itertools.count(1)
 
 
@@ -68,7 +71,7 @@ def envelope(
     locale="en-US",
     skill_id=LOCAL_SKILL_ID,
     interfaces=None,
-    api_endpoint="https://api.amazonalexa.com",
+    api_endpoint=LOCAL_API_ENDPOINT,
     timestamp=None,
 ) -> dict:
     request = {
@@ -119,7 +122,7 @@ class AlexaSession:
         interfaces=None,
         skill_id=LOCAL_SKILL_ID,
         check: Callable[[dict], dict] | None = None,
-        api_endpoint: str = "https://api.amazonalexa.com",
+        api_endpoint: str = LOCAL_API_ENDPOINT,
     ):
         self.handler, self.locale, self.interfaces, self.skill_id = handler, locale, interfaces, skill_id
         self.api_endpoint = api_endpoint

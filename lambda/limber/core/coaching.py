@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from limber.core import routine as moves
 from limber.core.content import Library, Routine
-from limber.core.menu import choose_prompt, repair_notes, routine_menu
+from limber.core.menu import choose_prompt, repair_notes, routine_menu, spoken_list
 from limber.core.reply import Reply
 from limber.core.routine import Position, clamp_hold, steps_of
 from limber.core.ssml import Speech, speech
@@ -15,6 +15,8 @@ from limber.core.timing import number_word
 STEP_REPROMPT = "Say next to carry on, repeat to do that one again, or stop to finish for now."
 HOLD_STEP = 10  # seconds added or taken by "make the holds longer / shorter"
 DEFAULT_HOLD = 30
+OWN_HOLDS = "Right now each stretch has its own hold time."
+REPS_NOT_HOLDS = "This stretch counts reps, so the new hold starts with the next timed stretch. Say next."
 
 
 def _deliver(library: Library, state: State, index: int, *lead: str, routine: Routine | None = None) -> Reply:
@@ -58,6 +60,8 @@ def start(library: Library, state: State, routine_id: str | None, heard: str | N
 
 
 def next_step(library: Library, state: State) -> Reply:
+    if not state.position and state.offer:  # "next" after "would you like to do X next?"
+        return answer_offer(library, state, accepted=True)
     if not state.position:
         return _no_routine(library, state, "We haven't started a routine yet.")
     routine = library.routine(state.position.routine_id)
@@ -110,7 +114,8 @@ def pause(library: Library, state: State) -> Reply:
     paused = Position(state.position.routine_id, state.position.step, paused=True)
     prompt = "Say resume when you're ready, or stop to finish for now."
     out = speech(f"Paused at stretch {step.stretch_number}.", prompt)
-    return Reply(out, state.with_(position=paused), reprompt=prompt, events=("position",))
+    changed = ("position",) if paused != state.position else ()
+    return Reply(out, state.with_(position=paused), reprompt=prompt, events=changed)
 
 
 def resume(library: Library, state: State) -> Reply:
@@ -140,24 +145,29 @@ def how_many_left(library: Library, state: State) -> Reply:
 
 
 def set_hold(library: Library, state: State, seconds: int | None, direction: str | None) -> Reply:
-    current = state.hold or _current_hold(library, state) or DEFAULT_HOLD
+    own_hold = _current_hold(library, state)
+    current = state.hold or own_hold or DEFAULT_HOLD
     if seconds is not None:
         wanted = seconds
     elif direction in ("longer", "shorter"):
         wanted = current + (HOLD_STEP if direction == "longer" else -HOLD_STEP)
     else:
         prompt = "Say, for example, hold for 30 seconds, or make the holds longer."
-        return Reply(speech(f"Holds are {current} seconds now.", prompt), state, reprompt=prompt)
+        now = f"Holds are {state.hold} seconds now." if state.hold else OWN_HOLDS
+        return Reply(speech(now, prompt), state, reprompt=prompt)
     hold = clamp_hold(wanted)
     out = Speech()
     if hold != wanted:
         out.say(f"I can time holds from {moves.MIN_HOLD} to {moves.MAX_HOLD} seconds.")
     out.say(f"Holds are now {hold} seconds.")
-    if state.position:
+    if state.position and own_hold is not None:
         prompt = "Say repeat to do this stretch again with the new hold, or next to carry on."
+    elif state.position:
+        prompt = REPS_NOT_HOLDS
     else:
         prompt = choose_prompt(library)
-    return Reply(out.say(prompt), state.with_(hold=hold), reprompt=prompt, events=("hold",))
+    changed = ("hold",) if hold != state.hold else ()
+    return Reply(out.say(prompt), state.with_(hold=hold), reprompt=prompt, events=changed)
 
 
 def _current_hold(library: Library, state: State) -> int | None:
@@ -171,7 +181,7 @@ def describe_stretch(library: Library, state: State) -> Reply:
     if not state.position:
         return _no_routine(library, state, "Start a routine and I'll tell you about each stretch as we go.")
     stretch = steps_of(library.routine(state.position.routine_id))[state.position.step].stretch
-    skip = "; or ".join(stretch.skip_if)
+    skip = spoken_list(list(stretch.skip_if), "or")
     text = f"The {stretch.name}. {stretch.purpose} {feel_sentence(stretch.feel)} Skip it if {skip}."
     return Reply(speech(text, STEP_REPROMPT), state, reprompt=STEP_REPROMPT)
 
@@ -180,7 +190,7 @@ def finish(library: Library, state: State, routine: Routine) -> Reply:
     others = [r for r in library.routines if r.id != routine.id]
     suggestion = others[0] if others else routine
     out = speech(
-        f"Well done! You've finished {routine.name}, all {number_word(len(routine.stretches))} stretches.",
+        f"Well done! You've finished {routine.name}.",
         f"Would you like to do {suggestion.name} next?",
     )
     new_state = state.with_(position=None, offer=suggestion.id)

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 SIDE_WORDS = ("left", "right", "both")
-HOLD_RANGE = (5, 120)
+CONTENT_HOLD_RANGE = (5, 120)  # what a content file may say; people choose 10-60 s
 REP_RANGE = (1, 30)
 
 
@@ -161,7 +161,7 @@ def parse_stretch(data: dict, filename: str) -> Stretch:
     sides = _strings(data, "sides", where)
     if sides not in (("left", "right"), ("both",)):
         raise ContentError(f'{where}: field \'sides\' must be ["left", "right"] or ["both"]')
-    hold = _int_in(data, "hold_seconds", where, *HOLD_RANGE) if "hold_seconds" in data else None
+    hold = _int_in(data, "hold_seconds", where, *CONTENT_HOLD_RANGE) if "hold_seconds" in data else None
     reps = _int_in(data, "reps", where, *REP_RANGE) if "reps" in data else None
     if (hold is None) == (reps is None):
         raise ContentError(f"{where}: field 'hold_seconds' or 'reps' is required (exactly one)")

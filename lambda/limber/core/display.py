@@ -109,7 +109,7 @@ def routines_data(library: Library) -> dict:
             "name": routine.name,
             "summary": routine.summary,
             "detail": f"{number_word(len(routine.stretches)).capitalize()} stretches · "
-                      f"about {routine_minutes(routine)} minutes",
+            f"about {routine_minutes(routine)} minutes",
         }
         for routine in library.routines
     ]

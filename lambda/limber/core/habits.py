@@ -6,7 +6,7 @@ from limber.core import coaching
 from limber.core.content import Library
 from limber.core.menu import choose_prompt, routine_menu
 from limber.core.reply import Reply
-from limber.core.routine import Position, steps_of
+from limber.core.routine import Position
 from limber.core.ssml import speech
 from limber.core.state import State, read_position
 from limber.core.timing import number_word
@@ -21,20 +21,13 @@ def checked_position(library: Library, saved: Position | None) -> Position | Non
     return None if problem else position
 
 
-def returning_line(library: Library, saved: Position | None, stale: bool) -> tuple[str | None, str | None]:
-    """(what to say on launch about saved progress, a routine to offer) or (None, None)."""
+def saved_place(library: Library, saved: Position | None) -> tuple[Position | None, bool]:
+    """The stored place to put into the session at launch (paused), and whether the stored
+    one had to be dropped because it no longer fits the content."""
     position = checked_position(library, saved)
     if position is None:
-        return None, None
-    routine = library.routine(position.routine_id)
-    step = steps_of(routine)[position.step]
-    where = f"stretch {step.stretch_number} of {len(routine.stretches)} of {routine.name}"
-    if stale:
-        return (
-            f"Welcome back. Last time you got to {where}, but that was over a week ago. "
-            f"Would you like to start {routine.name} over? Or choose another routine."
-        ), routine.id
-    return f"Welcome back. You stopped at {where}. Say resume to carry on, or choose another routine.", None
+        return None, saved is not None
+    return Position(position.routine_id, position.step, paused=True), False
 
 
 def resume_saved(library: Library, state: State, saved: Position | None) -> Reply:
@@ -72,7 +65,7 @@ def progress_summary(
 def ask_to_forget(library: Library, state: State) -> Reply:
     prompt = "Should I delete all your saved progress? Say yes or no."
     text = "I can forget everything I've saved for you: your place, your hold time and your streak."
-    return Reply(speech(text, prompt), state.with_(pending="delete", offer=None), reprompt=prompt)
+    return Reply(speech(text, prompt), state.with_(pending="delete", offer=None), reprompt=prompt, asks=True)
 
 
 def forgotten(library: Library, state: State, deleted: bool) -> Reply:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from limber.core.content import Library
 from limber.core.reply import Reply
-from limber.core.routine import steps_of
+from limber.core.routine import Position, steps_of
 from limber.core.ssml import speech
 from limber.core.state import State
 from limber.core.timing import number_word
@@ -22,10 +22,10 @@ REPAIR_NOTES = {
 }
 
 
-def spoken_list(items: list[str]) -> str:
+def spoken_list(items: list[str], conjunction: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + ", and " + items[-1]
+    return ", ".join(items[:-1]) + f", {conjunction} " + items[-1]
 
 
 def routine_menu(library: Library) -> str:
@@ -42,20 +42,46 @@ def repair_notes(state: State) -> list[str]:
     return [REPAIR_NOTES[r] for r in state.repairs if r in REPAIR_NOTES]
 
 
-def where_we_are(library: Library, state: State) -> str | None:
-    if not state.position:
-        return None
-    routine = library.routine(state.position.routine_id)
-    step = steps_of(routine)[state.position.step]
+def place(library: Library, position: Position) -> str:
+    """ "stretch 3 of 6 of Hip flexors" """
+    routine = library.routine(position.routine_id)
+    step = steps_of(routine)[position.step]
     return f"stretch {step.stretch_number} of {len(routine.stretches)} of {routine.name}"
 
 
-def welcome(library: Library, state: State, *, first_time: bool, returning: str | None = None) -> Reply:
-    """Launch. ``returning`` is the line about saved progress, if there is any."""
+def where_we_are(library: Library, state: State) -> str | None:
+    return place(library, state.position) if state.position else None
+
+
+def welcome_back(library: Library, state: State, *, stale: bool) -> Reply:
+    """Launch with a saved place (already in ``state``): resume it, or after a week away,
+    offer to start that routine over."""
     out = speech(*repair_notes(state))
-    if returning:
-        out.say(returning)
+    where = where_we_are(library, state)
+    if not stale:
+        out.say(f"Welcome back. You stopped at {where}. Say resume to carry on, or choose another routine.")
         return Reply(out, state, reprompt="Say resume to carry on, or name another routine.")
+    name = library.routine(state.position.routine_id).name
+    question = f"Would you like to start {name} over?"
+    out.say(
+        f"Welcome back. Last time you got to {where}, but that was over a week ago.",
+        question,
+        "Or choose another routine.",
+    )
+    prompt = f"{question} Say yes or no, or name another routine."
+    return Reply(out, state.with_(pending="restart"), reprompt=prompt, asks=True)
+
+
+def with_disclaimer(reply: Reply) -> Reply:
+    """The once-ever disclaimer, before whatever the first turn says."""
+    reply.speech = speech(DISCLAIMER).extend(reply.speech)
+    reply.events = (*reply.events, "disclaimer")
+    return reply
+
+
+def welcome(library: Library, state: State, *, first_time: bool) -> Reply:
+    """Launch with no saved place."""
+    out = speech(*repair_notes(state))
     out.say("Welcome to Limber.")
     if first_time:
         out.say(DISCLAIMER)
@@ -97,7 +123,7 @@ def help_reply(library: Library, state: State) -> Reply:
             "dangerous, and I'll ask a few questions about warning signs."
         )
         prompt = choose_prompt(library)
-    return Reply(speech(text, prompt), state, reprompt=prompt)
+    return Reply(speech(text, prompt), state, reprompt=prompt, asks=True)
 
 
 def goodbye(library: Library, state: State) -> Reply:
@@ -115,7 +141,7 @@ def fallback(library: Library, state: State) -> Reply:
         prompt = "Say next to move on, repeat to hear this stretch again, or help for more."
     else:
         prompt = f"{routine_menu(library)} {choose_prompt(library)}"
-    return Reply(speech("Sorry, I can't help with that here.", prompt), state, reprompt=prompt)
+    return Reply(speech("Sorry, I can't help with that here.", prompt), state, reprompt=prompt, asks=True)
 
 
 def recovery(library: Library, state: State) -> Reply:

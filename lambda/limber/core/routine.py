@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from limber.core.content import Routine, Stretch
+from limber.core.progress import HOLD_RANGE
 
-MIN_HOLD, MAX_HOLD = 10, 60
+MIN_HOLD, MAX_HOLD = HOLD_RANGE  # what the person may choose; content may go outside it
 
 
 @dataclass(frozen=True)

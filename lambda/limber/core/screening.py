@@ -19,7 +19,12 @@ STRETCH_SAFETY = (
     "While you stretch, a gentle pull or mild tension is normal. "
     "Sharp or shooting pain, numbness or tingling mean stop."
 )
-OFFER_SCREEN = "Would you like me to ask a few quick questions about warning signs? Say yes or no."
+OFFER_QUESTION = "Would you like me to ask a few quick questions about warning signs?"
+OFFER_SCREEN = f"{OFFER_QUESTION} Say yes or no."
+# After pain that is sharp, shooting, numb or tingling: the stretch is over; no shorter holds.
+SKIP_OR_STOP = "say skip this one to move on, or stop to finish for today."
+AFTER_BAD_PAIN = f"Then leave this stretch out. {OFFER_QUESTION} Or {SKIP_OR_STOP}"
+LEAVE_IT_OUT = f"Okay. Please leave this stretch out: {SKIP_OR_STOP}"
 PAIN_CHECK = (
     "Stop there, and ease out of the stretch slowly. "
     "Is the pain sharp or shooting, or do you have numbness or tingling? Say yes or no."
@@ -29,7 +34,8 @@ ENDS_ROUTINE = ("emergency", "urgent")
 
 
 def _question(state: State, step: triage.QuestionStep, *lead: str) -> Reply:
-    out = speech(*lead, step.text)
+    # A named symptom's advice can carry a helpline number (NHS 111): read it as digits.
+    out = speech(*lead).say_with_numbers(step.text, step.numbers)
     return Reply(out, state.with_(screen=step.state, pending=None, offer=None), reprompt=step.reprompt)
 
 
@@ -62,7 +68,7 @@ def check(library: Library, state: State, named_flag: str | None, locale: str) -
     if named_flag is None and state.position and state.screen is None:
         # Mid-stretch, the first answer is about the stretch itself; the screen is offered.
         out = speech(STRETCH_SAFETY, OFFER_SCREEN)
-        return Reply(out, state.with_(pending="screen_offer"), reprompt=OFFER_SCREEN)
+        return Reply(out, state.with_(pending="screen_offer"), reprompt=OFFER_SCREEN, asks=True)
     return _step(state, triage.start_screen(rules, named_flag, locale))
 
 
@@ -102,8 +108,9 @@ def interrupted(library: Library, state: State, locale: str) -> Reply:
 
 
 def stop_screen(library: Library, state: State, locale: str) -> Reply:
-    text = triage.default_rules().stopped_text(locale)
-    return Reply(speech(text), state.with_(screen=None, pending=None), end_session=True)
+    rules = triage.default_rules()
+    out = Speech().say_with_numbers(rules.stopped_text(locale), rules.locale(locale).numbers)
+    return Reply(out, state.with_(screen=None, pending=None), end_session=True)
 
 
 def pain(library: Library, state: State, locale: str) -> Reply:
@@ -112,9 +119,11 @@ def pain(library: Library, state: State, locale: str) -> Reply:
         return interrupted(library, state, locale)
     if not state.position:
         out = speech("I'm sorry it hurts.", STRETCH_SAFETY, OFFER_SCREEN)
-        return Reply(out, state.with_(pending="screen_offer"), reprompt=OFFER_SCREEN)
+        return Reply(out, state.with_(pending="screen_offer"), reprompt=OFFER_SCREEN, asks=True)
     held = Position(state.position.routine_id, state.position.step, paused=True)
-    return Reply(speech(PAIN_CHECK), state.with_(position=held, pending="pain"), reprompt=PAIN_CHECK)
+    return Reply(
+        speech(PAIN_CHECK), state.with_(position=held, pending="pain"), reprompt=PAIN_CHECK, asks=True
+    )
 
 
 def answer_pending(library: Library, state: State, reply: str, locale: str) -> Reply:
@@ -123,18 +132,17 @@ def answer_pending(library: Library, state: State, reply: str, locale: str) -> R
     cleared = state.with_(pending=None)
     if state.pending == "pain":
         if yes:
-            text = (
-                "Then don't carry on with this stretch. "
-                + OFFER_SCREEN.replace("? Say yes or no.", "?")
-                + " Or say skip this one, or make the holds shorter."
+            return Reply(
+                speech(AFTER_BAD_PAIN), cleared.with_(pending="pain_offer"), reprompt=OFFER_SCREEN, asks=True
             )
-            return Reply(speech(text), cleared.with_(pending="screen_offer"), reprompt=OFFER_SCREEN)
         prompt = "Say repeat to try it again gently, skip this one, or make the holds shorter."
         text = "Okay. A mild pull is normal, but it shouldn't hurt, so ease off a little."
         return Reply(speech(text, prompt), cleared, reprompt=prompt)
-    if state.pending == "screen_offer":
+    if state.pending in ("screen_offer", "pain_offer"):
         if yes:
             return _step(cleared, triage.start_screen(triage.default_rules(), None, locale))
+        if state.pending == "pain_offer" and state.position:
+            return Reply(speech(LEAVE_IT_OUT), cleared, reprompt=LEAVE_IT_OUT)
         prompt = coaching.STEP_REPROMPT if state.position else choose_prompt(library)
         return Reply(speech("Okay.", prompt), cleared, reprompt=prompt)
     if state.pending == "continue":
@@ -144,5 +152,10 @@ def answer_pending(library: Library, state: State, reply: str, locale: str) -> R
                 library, cleared.with_(position=Position(here.routine_id, here.step, True))
             )
         return goodbye(library, cleared)
+    if state.pending == "restart" and cleared.position:
+        if yes:
+            return coaching.start_over(library, cleared)
+        prompt = "Say resume to pick up where you left off, or choose another routine."
+        return Reply(speech("Okay.", prompt), cleared, reprompt=prompt)
     prompt = choose_prompt(library)
     return Reply(speech("I'm not sure what that answers.", prompt), cleared, reprompt=prompt)

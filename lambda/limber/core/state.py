@@ -13,8 +13,9 @@ from limber.core.content import Library
 from limber.core.routine import Position, clamp_hold, steps_of
 
 # Yes/no questions a turn can leave open: forget my data?, is it sharp/numb/tingling?,
-# shall I ask the warning-sign questions?, carry on gently after self-care advice?
-PENDING_QUESTIONS = ("delete", "pain", "screen_offer", "continue")
+# shall I ask the warning-sign questions (in general, or after bad pain)?, carry on gently
+# after self-care advice?, start a week-old routine over?
+PENDING_QUESTIONS = ("delete", "pain", "screen_offer", "pain_offer", "continue", "restart")
 
 
 @dataclass(frozen=True)

@@ -53,4 +53,5 @@ def reps_speech(reps: int, rep_seconds: int) -> Speech:
 
 
 def rest_speech(seconds: int) -> Speech:
-    return timed_speech(seconds, hold_cues(seconds))
+    """A rest between sets: the same countdown as a hold, without "Halfway"."""
+    return timed_speech(seconds, [cue for cue in hold_cues(seconds) if cue[1] != "Halfway."])

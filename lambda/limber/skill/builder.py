@@ -21,7 +21,7 @@ def build_skill(skill_id=FROM_ENV, persistence_adapter=None) -> CustomSkill:
     ``limber.app.create_skill`` supplies the one LIMBER_STORE names.
     """
     builder = CustomSkillBuilder(persistence_adapter=persistence_adapter)
-    builder.skill_id = os.environ.get("LIMBER_SKILL_ID") or None if skill_id is FROM_ENV else skill_id
+    builder.skill_id = (os.environ.get("LIMBER_SKILL_ID") or None) if skill_id is FROM_ENV else skill_id
     for handler in [
         *session.FIRST,
         *screening.HANDLERS,  # a screen in progress answers every intent first

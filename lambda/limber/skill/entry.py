@@ -47,7 +47,8 @@ def handle_event(skill: CustomSkill, event, context=None) -> dict:
         response = skill.invoke(request_envelope=envelope, context=context)
         return _serializer.serialize(response)
     except Exception as err:  # malformed envelope: answer, never a traceback to the device
-        log.warning("unusable request envelope: %s: %s", type(err).__name__, str(err)[:200])
+        # The type only: the message can quote what the person said.
+        log.warning("unusable request envelope: %s", type(err).__name__)
         return recovery_envelope()
 
 

@@ -163,9 +163,30 @@ def forget(handler_input) -> bool:
     return True
 
 
-def session_copy(handler_input) -> dict | None:
-    """What goes back into session attributes under PROFILE_KEY, if anything."""
-    return loaded(handler_input)
+def with_saved_hold(handler_input, state: State) -> State:
+    """The session state with the stored hold preference, read once per session."""
+    if state.hold is None:
+        hold = load(handler_input).get("hold_seconds")
+        if isinstance(hold, int):
+            return state.with_(hold=hold)
+    return state
+
+
+def first_time(handler_input) -> bool:
+    """Has this person never heard the disclaimer? (One read per session, like the rest.)"""
+    return not load(handler_input).get("disclaimer_heard")
+
+
+def flush(handler_input) -> None:
+    """Try once more to save a profile an earlier turn could not (e.g. at session end)."""
+    profile = loaded(handler_input)
+    if not profile or profile.get(UNSAVED_KEY) is not True:
+        return
+    try:
+        handler_input.attributes_manager.persistent_attributes = profile
+        handler_input.attributes_manager.save_persistent_attributes()
+    except STORAGE_ERRORS as err:
+        log.warning("progress save at session end failed: %s", type(err).__name__)
 
 
 def utc_today() -> date:

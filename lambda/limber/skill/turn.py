@@ -25,7 +25,7 @@ def library() -> Library:
 
 
 def state_of(handler_input: HandlerInput) -> State:
-    """The session state, parsed once per request by the request interceptor."""
+    """The session state, parsed from session attributes once per request and cached."""
     request_attributes = handler_input.attributes_manager.request_attributes
     if STATE_KEY not in request_attributes:
         in_session = handler_input.request_envelope.session is not None

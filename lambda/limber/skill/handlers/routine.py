@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from limber.core import coaching, habits
+from limber.core import coaching, habits, menu
 from limber.skill import progress
 from limber.skill.handlers.base import intent_turn
-from limber.skill.handlers.session import with_saved_hold
 from limber.skill.turn import library, number_slot, slot, state_of
 
 
 @intent_turn("StartRoutineIntent")
 def start_routine(hi):
     chosen = slot(hi, "routine")
-    return coaching.start(library(), with_saved_hold(hi, state_of(hi)), chosen.id, chosen.heard)
+    reply = coaching.start(library(), progress.with_saved_hold(hi, state_of(hi)), chosen.id, chosen.heard)
+    # "Ask limber coach to start hip stretches" skips the launch: the disclaimer comes here.
+    return menu.with_disclaimer(reply) if progress.first_time(hi) else reply
 
 
 @intent_turn("AMAZON.NextIntent")
@@ -50,8 +51,9 @@ def resume(hi):
     state = state_of(hi)
     if state.position:
         return coaching.resume(library(), state)
-    state = with_saved_hold(hi, state)
-    return habits.resume_saved(library(), state, progress.saved_position(progress.load(hi)))
+    state = progress.with_saved_hold(hi, state)
+    reply = habits.resume_saved(library(), state, progress.saved_position(progress.load(hi)))
+    return menu.with_disclaimer(reply) if progress.first_time(hi) else reply
 
 
 @intent_turn("HowManyLeftIntent")

@@ -5,7 +5,7 @@ question again rather than abandoning the screen."""
 from __future__ import annotations
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
-from ask_sdk_core.utils import get_intent_name, is_request_type
+from ask_sdk_core.utils import get_intent_name
 
 from limber.core import screening
 from limber.skill.handlers.base import intent_turn
@@ -13,10 +13,18 @@ from limber.skill.handlers.session import ANSWERS
 from limber.skill.render import render
 from limber.skill.turn import library, locale_of, slot, state_of
 
+# Requests a screen never intercepts: they carry no speech, or belong to no conversation.
+PASSING_THROUGH = ("SessionEndedRequest", "System.ExceptionEncountered", "AlexaSkillEvent.")
+
 
 class ScreenInProgress(AbstractRequestHandler):
+    """Every other request while a screen runs, a touch on the screen included."""
+
     def can_handle(self, handler_input):
-        return is_request_type("IntentRequest")(handler_input) and state_of(handler_input).screen is not None
+        request_type = getattr(handler_input.request_envelope.request, "object_type", None) or ""
+        if request_type.startswith(PASSING_THROUGH):
+            return False
+        return state_of(handler_input).screen is not None
 
     def handle(self, handler_input):
         return render(handler_input, self.turn(handler_input))

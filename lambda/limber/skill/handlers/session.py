@@ -13,29 +13,22 @@ from limber.skill.turn import library, locale_of, state_of
 ANSWERS = {"AMAZON.YesIntent": "yes", "AMAZON.NoIntent": "no", "NotSureIntent": "unsure"}
 
 
-def with_saved_hold(hi, state):
-    """The session state with the stored hold preference, read once per session."""
-    if state.hold is None:
-        hold = progress.load(hi).get("hold_seconds")
-        if isinstance(hold, int):
-            return state.with_(hold=hold)
-    return state
-
-
 def _launch(hi):
     lib = library()
     profile = progress.load(hi)
-    state = with_saved_hold(hi, state_of(hi))
-    saved = progress.saved_position(profile)
-    returning, offer = habits.returning_line(lib, saved, progress.is_stale(profile))
-    repairs = list(state.repairs)
-    if profile.get("_repairs"):
-        repairs.append("profile")
-    if saved and returning is None:
-        repairs.append("routine")
-    state = state.with_(offer=offer, repairs=tuple(repairs))
-    reply = menu.welcome(lib, state, first_time=not profile.get("disclaimer_heard"), returning=returning)
-    if saved and returning is None:  # the stored place no longer fits the content: clear it
+    state = progress.with_saved_hold(hi, state_of(hi))
+    position, dropped = habits.saved_place(lib, progress.saved_position(profile))
+    repairs = [
+        *state.repairs,
+        *(["profile"] if profile.get("_repairs") else []),
+        *(["routine"] if dropped else []),
+    ]
+    state = state.with_(repairs=tuple(repairs))
+    if position:
+        reply = menu.welcome_back(lib, state.with_(position=position), stale=progress.is_stale(profile))
+    else:
+        reply = menu.welcome(lib, state, first_time=not profile.get("disclaimer_heard"))
+    if dropped:  # the stored place no longer fits the content: clear it
         reply.events = (*reply.events, "position")
     if profile.get("_repairs"):
         reply.events = (*reply.events, "repaired")
@@ -73,7 +66,7 @@ def answer(hi):
     if state.pending:
         return screening.answer_pending(library(), state, said, locale_of(hi))
     if state.offer and said == "yes":
-        state = with_saved_hold(hi, state)
+        state = progress.with_saved_hold(hi, state)
     return coaching.answer_offer(library(), state, accepted=said == "yes")
 
 
@@ -83,7 +76,8 @@ def fallback(hi):
 
 
 class SessionEndedHandler(AbstractRequestHandler):
-    """Alexa ignores speech here; the response must be empty."""
+    """Alexa ignores speech here; the response must be empty. A save that failed earlier in
+    the session gets one last try, so walking away doesn't lose the place."""
 
     def can_handle(self, handler_input):
         return is_request_type("SessionEndedRequest")(handler_input) or is_request_type(
@@ -91,6 +85,7 @@ class SessionEndedHandler(AbstractRequestHandler):
         )(handler_input)
 
     def handle(self, handler_input):
+        progress.flush(handler_input)
         return handler_input.response_builder.response
 
 
