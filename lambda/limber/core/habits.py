@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from limber.core import coaching
 from limber.core.content import Library
-from limber.core.menu import choose_prompt, routine_menu
+from limber.core.menu import REPAIR_NOTES, choose_prompt, routine_menu
 from limber.core.reply import Reply
 from limber.core.routine import Position
 from limber.core.ssml import speech
@@ -12,33 +12,30 @@ from limber.core.state import State, read_position
 from limber.core.timing import number_word
 
 
-def checked_position(library: Library, saved: Position | None) -> Position | None:
-    """A stored position, if it still fits the content."""
+def saved_place(library: Library, saved: Position | None) -> tuple[Position | None, str | None]:
+    """The stored place as a paused session position, checked against the content, with
+    what was wrong if it no longer fits ("routine": gone; "step": it starts from the top)."""
     if saved is None:
-        return None
-    raw = {"routine": saved.routine_id, "step": saved.step, "paused": saved.paused}
+        return None, None
+    raw = {"routine": saved.routine_id, "step": saved.step}
     position, problem = read_position(raw, library)
-    return None if problem else position
-
-
-def saved_place(library: Library, saved: Position | None) -> tuple[Position | None, bool]:
-    """The stored place to put into the session at launch (paused), and whether the stored
-    one had to be dropped because it no longer fits the content."""
-    position = checked_position(library, saved)
     if position is None:
-        return None, saved is not None
-    return Position(position.routine_id, position.step, paused=True), False
+        return None, problem or "routine"
+    return Position(position.routine_id, position.step, paused=True), problem
 
 
 def resume_saved(library: Library, state: State, saved: Position | None) -> Reply:
-    """Resume: the session's own place first, then the stored one."""
-    if state.position:
-        return coaching.resume(library, state)
-    position = checked_position(library, saved)
-    if position is None:
-        return coaching.resume(library, state)
-    restored = state.with_(position=Position(position.routine_id, position.step, paused=True))
-    return coaching.resume(library, restored)
+    """Resume with nothing in the session: the stored place, repaired if it must be."""
+    position, problem = saved_place(library, saved)
+    state = state.with_(position=position, repairs=(problem,) if problem else ())
+    if position is None and problem:
+        reply = coaching.resume(library, state.with_(repairs=()))
+        reply.speech = speech(REPAIR_NOTES[problem]).extend(reply.speech)
+    else:
+        reply = coaching.resume(library, state)
+    if problem:  # write the repaired place back, so it is said once
+        reply.events = (*reply.events, "position")
+    return reply
 
 
 def progress_summary(

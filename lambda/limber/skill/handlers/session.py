@@ -17,18 +17,18 @@ def _launch(hi):
     lib = library()
     profile = progress.load(hi)
     state = progress.with_saved_hold(hi, state_of(hi))
-    position, dropped = habits.saved_place(lib, progress.saved_position(profile))
+    position, problem = habits.saved_place(lib, progress.saved_position(profile))
     repairs = [
         *state.repairs,
         *(["profile"] if profile.get("_repairs") else []),
-        *(["routine"] if dropped else []),
+        *([problem] if problem else []),
     ]
     state = state.with_(repairs=tuple(repairs))
     if position:
         reply = menu.welcome_back(lib, state.with_(position=position), stale=progress.is_stale(profile))
     else:
         reply = menu.welcome(lib, state, first_time=not profile.get("disclaimer_heard"))
-    if dropped:  # the stored place no longer fits the content: clear it
+    if problem:  # the stored place no longer fits the content: store the repaired one
         reply.events = (*reply.events, "position")
     if profile.get("_repairs"):
         reply.events = (*reply.events, "repaired")
