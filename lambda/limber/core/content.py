@@ -78,6 +78,11 @@ class Routine:
     stretches: tuple[Stretch, ...]
     order: int = 100  # where it comes in spoken lists; ties go by id
 
+    def __hash__(self) -> int:
+        # By id only: the generated hash walked every stretch's fields on each steps_of()
+        # lookup, which cost more than the rest of a turn. Equality stays field by field.
+        return hash(self.id)
+
 
 @dataclass(frozen=True)
 class Library:

@@ -252,8 +252,15 @@ def _repair_counter(value: Any, repairs: list[str]) -> int:
 # --- changes the skill makes --------------------------------------------------------------
 
 
+def _copy(profile: dict[str, Any]) -> dict[str, Any]:
+    """A copy deep enough for a profile, whose values are scalars, a flat dict or a flat
+    list (deepcopy was the largest cost of a turn that saves)."""
+    return {k: dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v
+            for k, v in profile.items()}
+
+
 def _changed(profile: dict[str, Any], now: datetime | None) -> tuple[dict[str, Any], str]:
-    updated = copy.deepcopy(profile)
+    updated = _copy(profile)
     stamp = timestamp(now)
     updated["updated_at"] = stamp
     return updated, stamp
@@ -303,7 +310,7 @@ def set_hold_seconds(
 
 def mark_disclaimer_heard(profile: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
     if profile.get("disclaimer_heard") is True:
-        return copy.deepcopy(profile)  # no change, so no new timestamp and no write
+        return _copy(profile)  # no change, so no new timestamp and no write
     updated, _ = _changed(profile, now)
     updated["disclaimer_heard"] = True
     return updated

@@ -7,7 +7,7 @@ stored, never logged). Emergency and urgent outcomes end the routine and the ses
 
 from __future__ import annotations
 
-from limber.core import coaching, triage
+from limber.core import coaching
 from limber.core.content import Library
 from limber.core.menu import choose_prompt, goodbye
 from limber.core.reply import Card, Reply
@@ -33,13 +33,21 @@ CONTINUE_GENTLY = "If you'd like, we can carry on gently with the routine. Shall
 ENDS_ROUTINE = ("emergency", "urgent")
 
 
-def _question(state: State, step: triage.QuestionStep, *lead: str) -> Reply:
+def _engine():
+    """The triage engine, imported on first use: most sessions never screen, and loading it
+    is a tenth of a cold start."""
+    from limber.core import triage
+
+    return triage
+
+
+def _question(state: State, step, *lead: str) -> Reply:
     # A named symptom's advice can carry a helpline number (NHS 111): read it as digits.
     out = speech(*lead).say_with_numbers(step.text, step.numbers)
     return Reply(out, state.with_(screen=step.state, pending=None, offer=None), reprompt=step.reprompt)
 
 
-def _outcome(state: State, step: triage.Outcome) -> Reply:
+def _outcome(state: State, step) -> Reply:
     out = Speech().say_with_numbers(step.text, step.numbers)
     card = Card(step.card_title, step.card_text)
     display = {"kind": "outcome", "level": step.level, "title": step.card_title, "text": step.card_text}
@@ -57,13 +65,14 @@ def _outcome(state: State, step: triage.Outcome) -> Reply:
 
 
 def _step(state: State, step, *lead: str) -> Reply:
-    if isinstance(step, triage.Outcome):
+    if step.kind == "outcome":
         return _outcome(state, step)
     return _question(state, step, *lead)
 
 
 def check(library: Library, state: State, named_flag: str | None, locale: str) -> Reply:
     """ "Is this dangerous?" (with or without a symptom named)."""
+    triage = _engine()
     rules = triage.default_rules()
     if named_flag is None and state.position and state.screen is None:
         # Mid-stretch, the first answer is about the stretch itself; the screen is offered.
@@ -74,6 +83,7 @@ def check(library: Library, state: State, named_flag: str | None, locale: str) -
 
 def reply_to_screen(library: Library, state: State, reply: str, locale: str) -> Reply:
     """yes / no / unsure to the current question."""
+    triage = _engine()
     rules = triage.default_rules()
     try:
         return _step(state, triage.answer(rules, state.screen, reply, locale))
@@ -83,6 +93,7 @@ def reply_to_screen(library: Library, state: State, reply: str, locale: str) -> 
 
 
 def _current_question(state: State, locale: str, *lead: str) -> Reply:
+    triage = _engine()
     rules = triage.default_rules()
     try:
         return _question(state, triage.repeat_question(rules, state.screen, locale), *lead)
@@ -108,6 +119,7 @@ def interrupted(library: Library, state: State, locale: str) -> Reply:
 
 
 def stop_screen(library: Library, state: State, locale: str) -> Reply:
+    triage = _engine()
     rules = triage.default_rules()
     out = Speech().say_with_numbers(rules.stopped_text(locale), rules.locale(locale).numbers)
     return Reply(out, state.with_(screen=None, pending=None), end_session=True)
@@ -128,6 +140,7 @@ def pain(library: Library, state: State, locale: str) -> Reply:
 
 def answer_pending(library: Library, state: State, reply: str, locale: str) -> Reply:
     """yes / no / unsure to a question that isn't part of the screen itself."""
+    triage = _engine()
     yes = reply in ("yes", "unsure")  # unsure about sharp pain or numbness is taken as yes
     cleared = state.with_(pending=None)
     if state.pending == "pain":

@@ -85,6 +85,15 @@ class Speech:
         self.estimated_seconds += other.estimated_seconds
         return self
 
+    def copy(self) -> Speech:
+        twin = Speech()
+        twin._parts, twin.estimated_seconds, twin.marks = (
+            list(self._parts),
+            self.estimated_seconds,
+            dict(self.marks),
+        )
+        return twin
+
     def is_empty(self) -> bool:
         return not self._parts
 

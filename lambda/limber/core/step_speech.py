@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from limber.core.content import Routine
 from limber.core.routine import Step, hold_for, is_last, step_at, steps_of
 from limber.core.ssml import Speech
@@ -46,6 +48,13 @@ def what_next(routine: Routine, index: int) -> str:
 
 
 def step_speech(routine: Routine, index: int, hold_preference: int | None) -> Speech:
+    """A fresh copy of the step's speech: callers may add to it."""
+    return _step_speech(routine, index, hold_preference).copy()
+
+
+@lru_cache(maxsize=512)
+def _step_speech(routine: Routine, index: int, hold_preference: int | None) -> Speech:
+    # A step's words depend only on the content and the hold, so each is built once.
     step = steps_of(routine)[index]
     stretch = step.stretch
     speech = Speech().say(heading(routine, step))

@@ -25,7 +25,7 @@ class SaveSessionState(AbstractResponseInterceptor):
         state = handler_input.attributes_manager.request_attributes.get(STATE_KEY)
         if state is not None and handler_input.request_envelope.session is not None:
             attributes = state.to_session()
-            profile = progress.loaded(handler_input)
+            profile = progress.session_copy(handler_input)
             if profile is not None:
                 attributes[progress.PROFILE_KEY] = profile
             handler_input.attributes_manager.session_attributes = attributes

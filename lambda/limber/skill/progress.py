@@ -10,6 +10,7 @@ Red-flag screening turns never read or write.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, date, datetime
 
@@ -24,7 +25,8 @@ log = logging.getLogger("limber")
 # No adapter configured raises AttributesManagerException; both mean "no storage now".
 STORAGE_ERRORS = (PersistenceException, AttributesManagerException)
 
-PROFILE_KEY = "profile"  # in session attributes
+PROFILE_KEY = "profile"  # in session attributes, as one JSON string (see session_value)
+MAX_CACHED_CHARS = 4_000  # a real profile is under 1 kB (60 dates at most); more is junk
 UNSAVED_KEY = "_unsaved"
 LOADED_KEY = "limber_profile"  # in request attributes
 COULD_NOT_SAVE = "I couldn't save your place just now, but we can carry on."
@@ -46,8 +48,8 @@ def load(handler_input) -> dict:
     request = handler_input.attributes_manager.request_attributes
     if LOADED_KEY in request:
         return request[LOADED_KEY]
-    cached = _session(handler_input).get(PROFILE_KEY)
-    if isinstance(cached, dict) and "_version" in cached:
+    cached = _cached(handler_input)
+    if cached is not None:
         profile = _from_session(cached)
     else:
         try:
@@ -64,6 +66,35 @@ def load(handler_input) -> dict:
             }
     request[LOADED_KEY] = profile
     return profile
+
+
+def session_copy(handler_input) -> str | None:
+    """What goes back into session attributes: the profile this turn used, or else the copy
+    the session carried, passed on unread (it is checked on the turn that needs it)."""
+    request = handler_input.attributes_manager.request_attributes
+    if LOADED_KEY in request:
+        return None if request[LOADED_KEY] is None else session_value(request[LOADED_KEY])
+    raw = _session(handler_input).get(PROFILE_KEY)
+    if isinstance(raw, str) and len(raw) <= MAX_CACHED_CHARS:
+        return raw
+    cached = _cached(handler_input)  # an older dict form, or junk: checked before it goes back
+    return session_value(_from_session(cached)) if cached is not None else None
+
+
+def session_value(profile: dict) -> str:
+    """The profile as it rides in session attributes: one string, because the SDK deep-copies
+    and walks every nested value of the session attributes on every turn."""
+    return json.dumps(profile, separators=(",", ":"))
+
+
+def _cached(handler_input) -> dict | None:
+    raw = _session(handler_input).get(PROFILE_KEY)
+    if isinstance(raw, str) and len(raw) <= MAX_CACHED_CHARS:
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return None
+    return raw if isinstance(raw, dict) and "_version" in raw else None
 
 
 def _from_session(cached: dict) -> dict:
@@ -85,8 +116,11 @@ def loaded(handler_input) -> dict | None:
     request = handler_input.attributes_manager.request_attributes
     if LOADED_KEY in request:
         return request[LOADED_KEY]
-    cached = _session(handler_input).get(PROFILE_KEY)
-    return _from_session(cached) if isinstance(cached, dict) and "_version" in cached else None
+    cached = _cached(handler_input)
+    if cached is None:
+        return None
+    request[LOADED_KEY] = _from_session(cached)  # checked once per turn
+    return request[LOADED_KEY]
 
 
 def saved_position(profile: dict) -> Position | None:
@@ -131,7 +165,10 @@ def settle(handler_input, reply: Reply, before: State, today) -> Reply:
     if before.screen is not None or reply.state.screen is not None:
         return reply  # screening never touches storage
     changed = any(e.startswith(STORED_EVENTS) for e in reply.events)
-    pending = (loaded(handler_input) or {}).get(UNSAVED_KEY) is True
+    request = handler_input.attributes_manager.request_attributes
+    pending = ((request[LOADED_KEY] if LOADED_KEY in request else _cached(handler_input)) or {}).get(
+        UNSAVED_KEY
+    ) is True
     if not changed and not pending:
         return reply
     profile = load(handler_input)

@@ -15,10 +15,8 @@ from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
-from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective, UserEvent
 
 from limber.core import coaching, menu
-from limber.core.display import START_ROUTINE, screen_for
 from limber.core.reply import Reply
 from limber.skill.turn import library, state_of
 
@@ -60,9 +58,14 @@ def directives(handler_input: HandlerInput, reply: Reply) -> list:
     """The RenderDocument directive for ``reply``, or nothing on a device without a screen."""
     if reply.display is None or not has_screen(handler_input):
         return []
+    from limber.core.display import screen_for  # only screen devices need it
+
     screen = screen_for(reply.display, library())
     if screen is None:
         return []
+    # Imported here: the APL model classes cost cold-start time that screenless turns never need.
+    from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
+
     return [
         RenderDocumentDirective(
             token=screen.token, document=document(screen.document), datasources=screen.datasources
@@ -72,7 +75,9 @@ def directives(handler_input: HandlerInput, reply: Reply) -> list:
 
 def touch_reply(handler_input: HandlerInput) -> Reply:
     request = handler_input.request_envelope.request
-    arguments = request.arguments if isinstance(request, UserEvent) and request.arguments else []
+    arguments = getattr(request, "arguments", None) or []
+    from limber.core.display import START_ROUTINE
+
     if len(arguments) >= 2 and arguments[0] == START_ROUTINE and isinstance(arguments[1], str):
         return coaching.start(library(), state_of(handler_input), arguments[1], None)
     # A touch this skill never asked for (an old document, another version): offer the list.

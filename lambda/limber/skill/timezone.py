@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import logging
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 log = logging.getLogger("limber")
 SETTINGS_TIMEOUT_SECONDS = 1.5  # well inside Alexa's 8 s for the whole turn
@@ -38,6 +37,8 @@ def _service_factory(handler_input):
 
 
 def time_zone(handler_input) -> str | None:
+    from zoneinfo import ZoneInfo  # imported here, like the service client: two turn kinds need it
+
     try:
         device_id = handler_input.request_envelope.context.system.device.device_id
         zone = _service_factory(handler_input).get_ups_service().get_system_time_zone(device_id)
@@ -49,5 +50,7 @@ def time_zone(handler_input) -> str | None:
 
 
 def local_today(handler_input) -> date:
+    from zoneinfo import ZoneInfo
+
     zone = time_zone(handler_input)
     return datetime.now(ZoneInfo(zone) if zone else UTC).date()
