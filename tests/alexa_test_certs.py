@@ -227,9 +227,10 @@ class CertificateServer:
 
 
 @contextlib.contextmanager
-def running_waitress(app, threads: int = 4) -> Iterator[str]:
-    """Serve ``app`` with waitress on a free loopback port; yield its base URL."""
-    server = create_server(app, host="127.0.0.1", port=0, threads=threads)
+def running_waitress(app, threads: int = 4, **options) -> Iterator[str]:
+    """Serve ``app`` with waitress on a free loopback port; yield its base URL. ``options``
+    go to waitress (e.g. ``connection_limit``)."""
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads, **options)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -316,12 +317,15 @@ def localhost_tls_files(folder: Path) -> tuple[Path, Path, Path]:
     now = dt.datetime.now(dt.UTC)
     ca_key, leaf_key = _new_key(), _new_key()
     ca = _ca_cert("Limber Test Local CA", ca_key, None, ca_key, now, path_length=0)
-    leaf = _leaf_cert(leaf_key, ca, ca_key, now - dt.timedelta(days=1), now + dt.timedelta(days=2),
-                      dns_name="localhost")
+    leaf = _leaf_cert(
+        leaf_key, ca, ca_key, now - dt.timedelta(days=1), now + dt.timedelta(days=2), dns_name="localhost"
+    )
     ca_file, chain_file, key_file = folder / "ca.pem", folder / "chain.pem", folder / "key.pem"
     ca_file.write_bytes(_pem(ca))
     chain_file.write_bytes(_pem(leaf, ca))
-    key_file.write_bytes(leaf_key.private_bytes(serialization.Encoding.PEM,
-                                                serialization.PrivateFormat.PKCS8,
-                                                serialization.NoEncryption()))
+    key_file.write_bytes(
+        leaf_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     return ca_file, chain_file, key_file

@@ -48,9 +48,7 @@ from types import SimpleNamespace
 
 import boto3
 import requests
-from waitress import wasyncore
 from waitress.adjustments import Adjustments
-from waitress.server import create_server
 
 from alexa_rules import check_response
 from alexa_test_certs import (
@@ -58,6 +56,7 @@ from alexa_test_certs import (
     CertificateServer,
     encode,
     make_signing_pki,
+    running_waitress,
     s3_url,
 )
 from dynamo_server import DYNALITE, FAKE_AWS_ENV, DynaliteServer
@@ -95,9 +94,7 @@ def intent(name: str, **slots: str) -> dict:
 def storage_key(user_id: str) -> str:
     """The partition key the skill stores a person under."""
     user = SimpleNamespace(user_id=user_id)
-    return partition_key(
-        SimpleNamespace(context=SimpleNamespace(system=SimpleNamespace(user=user)))
-    )
+    return partition_key(SimpleNamespace(context=SimpleNamespace(system=SimpleNamespace(user=user))))
 
 
 @dataclass
@@ -154,9 +151,7 @@ class LoadResult:
 
     @property
     def problems(self) -> list[str]:
-        return [
-            f"user {turn.user} {turn.label}: {turn.problem}" for turn in self.turns if turn.problem
-        ]
+        return [f"user {turn.user} {turn.label}: {turn.problem}" for turn in self.turns if turn.problem]
 
     @property
     def mismatches(self) -> list[str]:
@@ -218,9 +213,7 @@ class SimulatedUser:
         self.number, self.rig, self.rng = number, rig, rng
         self.routine = rng.choice(LIBRARY.routines)
         self.steps = STEP_COUNTS[self.routine.id]
-        self.result = UserResult(
-            f"amzn1.ask.account.LOAD{number:04d}-{uuid.uuid4().hex}", self.routine.id
-        )
+        self.result = UserResult(f"amzn1.ask.account.LOAD{number:04d}-{uuid.uuid4().hex}", self.routine.id)
         self.http = requests.Session()  # keep-alive, as Alexa's front end holds connections
         self.attributes: dict = {}
         self.new = True
@@ -276,9 +269,7 @@ class SimulatedUser:
         started = time.monotonic()
         turn = Turn(self.number, label, started, 0.0, 0)
         try:
-            answer = self.http.post(
-                self.rig.url, data=body, headers=headers, timeout=REQUEST_TIMEOUT
-            )
+            answer = self.http.post(self.rig.url, data=body, headers=headers, timeout=REQUEST_TIMEOUT)
             turn.seconds, turn.status = time.monotonic() - started, answer.status_code
             response = check_response(answer.json()) if answer.status_code == 200 else None
         except Exception as error:  # noqa: BLE001 - every failure is a finding, recorded
@@ -332,11 +323,7 @@ class SimulatedUser:
         if move == "stop_and_come_back":
             self.stop_and_come_back()
             return
-        slots = (
-            {"seconds": str(self.rng.choice([15, 20, 30, 45]))}
-            if move == "SetHoldTimeIntent"
-            else {}
-        )
+        slots = {"seconds": str(self.rng.choice([15, 20, 30, 45]))} if move == "SetHoldTimeIntent" else {}
         response = self.send(intent(move, **slots), move)
         if response is None:
             return
@@ -408,13 +395,11 @@ class LoadRig:
         try:
             with self._store():
                 skill = build_skill(skill_id=TEST_SKILL_ID, persistence_adapter=self.store)
-                certificates = CertificateCache(
-                    trust_roots=[self.pki.root], fetch=certificates_server.fetch
-                )
-                app = create_app(
-                    skill=skill, skill_id=TEST_SKILL_ID, verify=True, certificates=certificates
-                )
-                with serving(app, self.waitress_threads, self.connection_limit) as base_url:
+                certificates = CertificateCache(trust_roots=[self.pki.root], fetch=certificates_server.fetch)
+                app = create_app(skill=skill, skill_id=TEST_SKILL_ID, verify=True, certificates=certificates)
+                with running_waitress(
+                    app, self.waitress_threads, connection_limit=self.connection_limit
+                ) as base_url:
                     self.url = f"{base_url}/"
                     yield self
         finally:
@@ -466,9 +451,7 @@ class LoadRig:
         started = time.monotonic()
         deadline = started + time_limit
         threads = [
-            threading.Thread(
-                target=person.run, args=(turns, not kill_storage, outage, deadline), daemon=True
-            )
+            threading.Thread(target=person.run, args=(turns, not kill_storage, outage, deadline), daemon=True)
             for person in people
         ]
         for thread in threads:
@@ -493,24 +476,6 @@ class LoadRig:
         time.sleep(seconds)
         self.storage.start()
         outage.back_at = time.monotonic()
-
-
-@contextlib.contextmanager
-def serving(app, threads: int, connection_limit: int) -> Iterator[str]:
-    """waitress on a free loopback port, as alexa_test_certs.running_waitress, plus the
-    connection limit: each simulated device holds a keep-alive connection, and waitress
-    accepts no more than ``connection_limit`` (default 100) at once."""
-    server = create_server(
-        app, host="127.0.0.1", port=0, threads=threads, connection_limit=connection_limit
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.task_dispatcher.shutdown()
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-        thread.join(5)
 
 
 @contextlib.contextmanager

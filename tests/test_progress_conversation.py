@@ -85,18 +85,22 @@ def test_the_hold_preference_is_used_in_the_next_session(talk):
     assert held_seconds(person.last["response"]["outputSpeech"]["ssml"]) == pytest.approx(20, rel=0.1)
 
 
-def test_progress_older_than_a_week_offers_to_start_over(talk, store):
-    person = talk()
+def stop_at_step_two_aged(person, store, days: int) -> None:
+    """Do a step of Desk reset and stop; then make that place ``days`` old in the store."""
     person.say("StartRoutineIntent", routine="desk")
     person.say("AMAZON.NextIntent")
     person.say("AMAZON.StopIntent")
     key = key_of(person)
     attributes = store.load(key)
-    attributes["position"]["updated"] = (datetime.now(UTC) - timedelta(days=8)).strftime(
-        "%Y-%m-%dT%H:%M:%S.000Z"
-    )
+    stamp = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    attributes["position"]["updated"] = stamp
     attributes["_basis"] = None
     store.save(key, attributes)
+
+
+def test_progress_older_than_a_week_offers_to_start_over(talk, store):
+    person = talk()
+    stop_at_step_two_aged(person, store, days=8)
 
     welcome = person.launch()
     assert "over a week ago" in welcome and "start Desk reset over" in welcome
@@ -265,14 +269,7 @@ def test_launch_puts_the_saved_place_in_the_session(talk):
 
 def test_a_week_old_place_offers_a_restart_that_yes_and_no_both_answer(talk, store):
     person = talk()
-    person.say("StartRoutineIntent", routine="desk")
-    person.say("AMAZON.NextIntent")
-    person.say("AMAZON.StopIntent")
-    key = key_of(person)
-    attributes = store.load(key)
-    attributes["position"]["updated"] = "2020-01-01T00:00:00.000Z"
-    attributes["_basis"] = None
-    store.save(key, attributes)
+    stop_at_step_two_aged(person, store, days=2000)
     person.launch()
     reprompt = person.last["response"]["reprompt"]["outputSpeech"]["ssml"]
     assert "start Desk reset over" in reprompt
