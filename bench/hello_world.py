@@ -13,6 +13,17 @@ class HelloLaunch(AbstractRequestHandler):
         return handler_input.response_builder.speak("Hello world.").ask("Say hello.").response
 
 
+class HelloAnything(AbstractRequestHandler):
+    """Answers any request the same way: the baseline for the same envelopes Limber gets."""
+
+    def can_handle(self, handler_input):
+        return True
+
+    def handle(self, handler_input):
+        return handler_input.response_builder.speak("Hello world.").ask("Say hello.").response
+
+
 builder = SkillBuilder()
 builder.add_request_handler(HelloLaunch())
+builder.add_request_handler(HelloAnything())
 lambda_handler = builder.lambda_handler()
