@@ -17,7 +17,6 @@ the cost of 1,000 sessions on Lambda (arm64, 256 MB) with DynamoDB on-demand.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import math
 import os
@@ -50,11 +49,11 @@ CPU_SHARE = MEMORY_MB / 1769
 DYNAMODB_CALL_MS = 10.0
 
 
-def load_build_script():
-    spec = importlib.util.spec_from_file_location("limber_build", ROOT / "scripts" / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def build_script():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import build
+
+    return build
 
 
 # --- size -------------------------------------------------------------------------------------
@@ -253,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
             with zipfile.ZipFile(zip_path) as archive:
                 archive.extractall(code_dir)
         else:
-            zip_path = load_build_script().build_lambda(Path(scratch))
+            zip_path = build_script().build_lambda(Path(scratch))
             code_dir = Path(scratch) / "lambda"
         print(size_report(measure_size(zip_path)))
         print(cost_report(run_sessions(code_dir)))

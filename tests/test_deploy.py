@@ -13,7 +13,6 @@ import ast
 import functools
 import glob
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -44,14 +43,7 @@ LOG_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 BUNDLE_TARGET_BYTES = 2_000_000
 
 
-def load_build_script():
-    spec = importlib.util.spec_from_file_location("limber_build", ROOT / "scripts" / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build = load_build_script()
+import build  # noqa: E402  scripts/ is on pytest's path (pyproject)
 
 
 @functools.cache

@@ -114,6 +114,15 @@ def next_version(expected: int) -> int:
     return max(expected + 1, int(time.time() * 1000))
 
 
+def decode_profile(text: Any) -> Any:
+    """A profile stored as JSON text; anything unreadable is passed on as it is, for
+    ``progress.migrate`` to report as not a mapping and replace."""
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return text
+
+
 def _bookkeeping_int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
@@ -197,8 +206,7 @@ class ProgressAdapter(AbstractPersistenceAdapter):
             theirs, _ = progress.migrate(raw)
             mine = progress.merge(mine, theirs)
         raise StorageUnavailable(
-            f"gave up saving after {MAX_SAVE_ATTEMPTS} conflicting updates or "
-            f"{SAVE_DEADLINE_SECONDS:g} s"
+            f"gave up saving after {MAX_SAVE_ATTEMPTS} conflicting updates or {SAVE_DEADLINE_SECONDS:g} s"
         )
 
     def remove(self, key: str) -> None:

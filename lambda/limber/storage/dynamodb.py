@@ -88,9 +88,7 @@ class DynamoDbAdapter(ProgressAdapter):
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 raise
-            raise StorageUnavailable(
-                f"DynamoDB {action} on {self.table_name} failed: {error}"
-            ) from error
+            raise StorageUnavailable(f"DynamoDB {action} on {self.table_name} failed: {error}") from error
         except BotoCoreError as error:  # connection refused, timeouts, no credentials
             raise StorageUnavailable(f"DynamoDB {action} failed: {error}") from error
 

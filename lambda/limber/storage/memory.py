@@ -10,7 +10,7 @@ import json
 import threading
 from typing import Any
 
-from limber.storage import UNVERSIONED, ProgressAdapter
+from limber.storage import UNVERSIONED, ProgressAdapter, decode_profile
 
 # One lock for every memory store: adapters sharing a store (two "devices") must check the
 # version and write as one step, as a database transaction would.
@@ -37,11 +37,7 @@ class MemoryAdapter(ProgressAdapter):
             item = self.store.get(key)
         if item is None:
             return None
-        try:
-            raw = json.loads(item[1])
-        except (TypeError, ValueError):
-            raw = item[1]  # migrate reports it as not a mapping
-        return raw, _stored_version(item)
+        return decode_profile(item[1]), _stored_version(item)
 
     def _write(self, key: str, profile: dict[str, Any], expected: int, version: int) -> bool:
         text = json.dumps(profile, separators=(",", ":"))

@@ -18,7 +18,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from limber.storage import UNVERSIONED, ProgressAdapter, StorageConfigError, StorageUnavailable
+from limber.storage import (
+    UNVERSIONED,
+    ProgressAdapter,
+    StorageConfigError,
+    StorageUnavailable,
+    decode_profile,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS progress (
@@ -61,9 +67,7 @@ class SqliteAdapter(ProgressAdapter):
         connection = getattr(self._local, "connection", None)
         if connection is None:
             # isolation_level=None: transactions are begun and ended explicitly below.
-            connection = sqlite3.connect(
-                self.path, timeout=self.busy_seconds, isolation_level=None
-            )
+            connection = sqlite3.connect(self.path, timeout=self.busy_seconds, isolation_level=None)
             connection.execute("PRAGMA synchronous=NORMAL")  # durable enough with WAL
             self._local.connection = connection
         return connection
@@ -91,11 +95,7 @@ class SqliteAdapter(ProgressAdapter):
             raise StorageUnavailable(f"SQLite read failed: {error}") from error
         if row is None:
             return None
-        try:
-            raw = json.loads(row[1])
-        except (TypeError, ValueError):
-            raw = row[1]  # migrate reports it as not a mapping
-        return raw, _stored_version(row)
+        return decode_profile(row[1]), _stored_version(row)
 
     def _write(self, key: str, profile: dict[str, Any], expected: int, version: int) -> bool:
         text = json.dumps(profile, separators=(",", ":"))
