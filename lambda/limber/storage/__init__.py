@@ -165,7 +165,8 @@ class ProgressAdapter(AbstractPersistenceAdapter):
 
     def save(self, key: str, attributes: dict[str, Any]) -> None:
         mine, _ = progress.migrate({k: v for k, v in attributes.items() if not k.startswith("_")})
-        if attributes.get(BASIS_KEY) == profile_digest(mine):
+        digest = profile_digest(mine)
+        if attributes.get(BASIS_KEY) == digest:
             self.counters.add("skipped_writes")
             return
         expected = _bookkeeping_int(attributes.get(VERSION_KEY))
@@ -180,7 +181,8 @@ class ProgressAdapter(AbstractPersistenceAdapter):
         attributes.update(profile)
         attributes[VERSION_KEY] = version
         attributes[REPAIRS_KEY] = []
-        attributes[BASIS_KEY] = profile_digest(profile)
+        # Written as is (no merge): its digest is the one already computed.
+        attributes[BASIS_KEY] = digest if profile is mine else profile_digest(profile)
 
     def _save_merging(
         self, key: str, mine: dict[str, Any], expected: int
