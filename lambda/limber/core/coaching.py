@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from limber.core import routine as moves
 from limber.core.content import Library, Routine
-from limber.core.menu import choose_prompt, repair_notes, routine_menu, spoken_list
+from limber.core.menu import choose_prompt, repair_notes, routine_menu
 from limber.core.reply import Reply
 from limber.core.routine import Position, clamp_hold, steps_of
 from limber.core.ssml import Speech, speech
 from limber.core.state import State
 from limber.core.step_speech import feel_sentence, step_speech
 from limber.core.timing import number_word
+from limber.core.words import spoken_list
 
 STEP_REPROMPT = "Say next to carry on, repeat to do that one again, or stop to finish for now."
 HOLD_STEP = 10  # seconds added or taken by "make the holds longer / shorter"

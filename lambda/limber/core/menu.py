@@ -8,6 +8,7 @@ from limber.core.routine import Position, steps_of
 from limber.core.ssml import speech
 from limber.core.state import State
 from limber.core.timing import number_word
+from limber.core.words import spoken_list
 
 DISCLAIMER = (
     "One thing first: Limber is a stretching coach, not medical advice. "
@@ -20,12 +21,6 @@ REPAIR_NOTES = {
     "bad": "Something in your saved place didn't make sense, so I've cleared it.",
     "profile": "Some of your saved progress was damaged, so I've tidied it up.",
 }
-
-
-def spoken_list(items: list[str], conjunction: str = "and") -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + f", {conjunction} " + items[-1]
 
 
 def routine_menu(library: Library) -> str:

@@ -255,8 +255,10 @@ def _repair_counter(value: Any, repairs: list[str]) -> int:
 def _copy(profile: dict[str, Any]) -> dict[str, Any]:
     """A copy deep enough for a profile, whose values are scalars, a flat dict or a flat
     list (deepcopy was the largest cost of a turn that saves)."""
-    return {k: dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v
-            for k, v in profile.items()}
+    return {
+        k: dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v
+        for k, v in profile.items()
+    }
 
 
 def _changed(profile: dict[str, Any], now: datetime | None) -> tuple[dict[str, Any], str]:

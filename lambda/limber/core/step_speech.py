@@ -8,6 +8,7 @@ from limber.core.content import Routine
 from limber.core.routine import Step, hold_for, is_last, step_at, steps_of
 from limber.core.ssml import Speech
 from limber.core.timing import hold_speech, number_word, reps_speech, rest_speech
+from limber.core.words import spoken_list
 
 SETUP_PAUSE_SECONDS = 1.0  # time to move between set-up steps
 GET_READY_SECONDS = 2.0  # time to settle into position before the hold starts
@@ -61,6 +62,8 @@ def _step_speech(routine: Routine, index: int, hold_preference: int | None) -> S
     if stretch.sets > 1:
         speech.say(f"Set {number_word(step.set_number)} of {number_word(stretch.sets)}.")
     first_time = step.set_number == 1 and step.side in ("left", "both")
+    if first_time:  # before getting into position: who should leave this stretch out
+        speech.say(f"Skip this one if {spoken_list(list(stretch.skip_if), 'or')}.")
     for line in setup_lines(step):
         speech.say(line).pause(SETUP_PAUSE_SECONDS)
     if first_time:
