@@ -305,3 +305,74 @@ def test_next_after_finishing_takes_up_the_offer(talk):
         said = person.say("SkipStretchIntent")
     offered = re.search(r"Would you like to do (.+?) next\?", said).group(1)
     assert f"Let's do {offered}" in person.say("AMAZON.NextIntent")
+
+
+class TestQuestionsLiveOneTurn:
+    """A "yes" answers only the question the person last heard."""
+
+    def test_an_old_delete_question_is_not_answered_by_a_yes_two_turns_later(self, talk, store):
+        person = talk()
+        said = person.say("StartRoutineIntent", routine="desk")
+        for _ in range(40):  # to the very last step, bounded
+            if "last one" in said:
+                break
+            said = person.say("AMAZON.NextIntent")
+        assert "last one" in said
+        person.say("DeleteMyDataIntent")
+        assert "Would you like to do" in person.say("AMAZON.NextIntent")  # finished; offer asked
+        assert "Let's do" in person.say("AMAZON.NextIntent")  # took the offer instead
+        assert "deleted" not in person.say("AMAZON.YesIntent")
+        assert store.load(key_of(person))["routines_completed"] == 1
+
+    @pytest.mark.parametrize("detour", ["AMAZON.HelpIntent", "AMAZON.FallbackIntent", "AMAZON.RepeatIntent"])
+    def test_help_fallback_and_repeat_ask_the_open_question_again(self, talk, store, detour):
+        person = talk()
+        person.launch()
+        person.say("StartRoutineIntent", routine="hips")
+        person.say("DeleteMyDataIntent")
+        assert "Should I delete all your saved progress? Say yes or no." in person.say(detour)
+        assert "deleted your saved progress" in person.say("AMAZON.YesIntent")
+
+    def test_not_sure_asks_again_where_a_guess_would_be_wrong(self, talk):
+        person = talk()
+        said = person.say("StartRoutineIntent", routine="desk")
+        while "finished" not in said:
+            said = person.say("SkipStretchIntent")
+        again = person.say("NotSureIntent")
+        assert "Please answer yes or no." in again and "Would you like to do" in again
+        assert not person.ended and "Let's do" in person.say("AMAZON.YesIntent")
+
+    def test_a_paused_place_is_resumed_not_skipped(self, talk):
+        person = talk()
+        person.say("StartRoutineIntent", routine="hips")
+        person.say("AMAZON.PauseIntent")
+        assert "Say resume to carry on" in person.say("HowManyLeftIntent")
+
+
+def test_carrying_on_after_bad_pain_moves_past_the_stretch_that_hurt(talk):
+    person = talk()
+    first = person.say("StartRoutineIntent", routine="low back")
+    hurt = HEADING.search(first).group(3)
+    person.say("PainDuringStretchIntent")
+    person.say("AMAZON.YesIntent")  # sharp or numb
+    person.say("AMAZON.YesIntent")  # ask the questions
+    while "screen" in person.attributes:
+        said = person.say("AMAZON.NoIntent")
+    assert "carry on gently" in said
+    carried = person.say("AMAZON.YesIntent")
+    assert HEADING.search(carried).group(3) != hurt
+
+
+def test_a_goodbye_during_an_outage_does_not_promise_the_place(tmp_path):
+    from limber.storage import StorageUnavailable
+
+    class FailingStore(SqliteAdapter):
+        def _write(self, *args):
+            raise StorageUnavailable("down")
+
+    store = FailingStore(tmp_path / "p.sqlite3")
+    skill = build_skill(skill_id=None, persistence_adapter=store)
+    person = Conversation(lambda event, context: handle_event(skill, event, context))
+    person.say("StartRoutineIntent", routine="hips")
+    said = person.say("AMAZON.StopIntent")
+    assert "couldn't save your place" in said and "start a little earlier" in said

@@ -51,6 +51,7 @@ OUTCOME_TITLES = {
 
 # --- the screens the core asks for, exactly as it asks for them --------------------------------
 
+
 def walk_routine(routine_id: str):
     """Every step reply of a routine, from the core's own turn functions."""
     reply = coaching.start(LIBRARY, State(), routine_id, None)
@@ -72,10 +73,13 @@ def outcome_hint(level: str) -> dict:
 @cache
 def all_screens() -> tuple:
     """(label, Screen) for every screen the skill can send."""
-    screens_ = [(f"{r.display['routine']}#{r.display['step']}", screen_for(r.display, LIBRARY))
-                for r in step_replies()]
-    screens_.append(("routines", screen_for(menu.welcome(LIBRARY, State(), first_time=True).display,
-                                            LIBRARY)))
+    screens_ = [
+        (f"{r.display['routine']}#{r.display['step']}", screen_for(r.display, LIBRARY))
+        for r in step_replies()
+    ]
+    screens_.append(
+        ("routines", screen_for(menu.welcome(LIBRARY, State(), first_time=True).display, LIBRARY))
+    )
     screens_ += [(f"outcome:{level}", screen_for(outcome_hint(level), LIBRARY)) for level in OUTCOME_LABELS]
     assert all(screen is not None for _, screen in screens_)
     return tuple(screens_)
@@ -92,11 +96,16 @@ def document(name: str) -> dict:
 
 # --- Amazon's validator, and the document evaluator, through node -------------------------------
 
+
 def run_node(*args: str, stdin: dict | None = None):
     if shutil.which("node") is None or not (ROOT / "node_modules" / "apl-suggester").is_dir():
         pytest.fail("node and apl-suggester are needed: run scripts/setup.sh --system (npm ci)")
     done = subprocess.run(
-        ["node", str(VALIDATOR), *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        ["node", str(VALIDATOR), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         input=json.dumps(stdin) if stdin is not None else None,
     )
     assert done.returncode == 0, done.stderr
@@ -121,23 +130,34 @@ def test_the_documents_are_the_three_screens():
 
 
 def test_validator_finds_no_errors(validation):
-    errors = {name: [w for w in found if w.get("level") != "WARNING"]
-              for name, found in validation["documents"].items()}
+    errors = {
+        name: [w for w in found if w.get("level") != "WARNING"]
+        for name, found in validation["documents"].items()
+    }
     assert errors == {name: [] for name in DOCUMENTS}
 
 
 def test_validator_really_reports_problems():
     """The harness would hide a broken document if the validator's errors got lost on the way."""
-    broken = {"type": "APL", "version": "1.8", "mainTemplate": {"item": {"type": "Container", "items": [
-        {"type": "Txt"}, {"type": "Text", "text": "x", "fontSize": "huge"}]}}}
+    broken = {
+        "type": "APL",
+        "version": "1.8",
+        "mainTemplate": {
+            "item": {
+                "type": "Container",
+                "items": [{"type": "Txt"}, {"type": "Text", "text": "x", "fontSize": "huge"}],
+            }
+        },
+    }
     found = run_node("-", stdin={"documents": {"broken": broken}})["documents"]["broken"]
     assert any(f["level"] == "ERROR" and "Txt" in f["errorMessage"] for f in found)
     assert any(f["level"] == "WARNING" and f["path"].endswith("/fontSize") for f in found)
 
 
 def test_every_warning_is_explained_in_notes_and_no_explanation_is_stale(validation):
-    warned = {(name, w["path"], w["errorMessage"])
-              for name, found in validation["documents"].items() for w in found}
+    warned = {
+        (name, w["path"], w["errorMessage"]) for name, found in validation["documents"].items() for w in found
+    }
     explained = explained_warnings()
     assert warned - explained == set(), "explain these in apl/NOTES.md, or fix them"
     assert explained - warned == set(), "NOTES.md explains warnings the validator no longer gives"
@@ -247,6 +267,7 @@ def test_data_sources_carry_only_what_the_document_shows(name):
 
 # --- layout rules: viewports, resources, commands the validator can see -------------------------
 
+
 def _strings(node):
     if isinstance(node, str):
         yield node
@@ -270,8 +291,11 @@ def test_documents_adapt_to_round_and_large_screens_and_name_real_resources(name
             if kind != "when":
                 assert set(values) <= set(base[kind]), f"{name}: {block['when']} overrides unknown names"
     defined = {n for kind, values in base.items() for n in values}
-    used = {m for text in _strings({k: v for k, v in doc.items() if k != "resources"})
-            for m in re.findall(r"@(\w+)", text)}
+    used = {
+        m
+        for text in _strings({k: v for k, v in doc.items() if k != "resources"})
+        for m in re.findall(r"@(\w+)", text)
+    }
     assert used <= defined
     assert "import" not in doc  # the validator would fetch imports over the network
 
@@ -310,6 +334,7 @@ def test_routine_list_touch_sends_start_routine_with_the_id():
 
 # --- the step screen says what the voice says ---------------------------------------------------
 
+
 def test_step_screen_matches_the_spoken_step():
     for reply in step_replies():
         routine = LIBRARY.routine(reply.display["routine"])
@@ -322,10 +347,13 @@ def test_step_screen_matches_the_spoken_step():
         assert data["routine"] == routine.name
         assert data["setup"] and all("{" not in line and escape(line) in said for line in data["setup"])
         timer = data["timer"]
-        assert (timer["startMs"], timer["endMs"]) == (round(reply.display["timer_starts"] * 1000),
-                                                       round(reply.display["timer_ends"] * 1000))
-        length = (step.stretch.reps * step.stretch.rep_seconds if timer["kind"] == "reps"
-                  else reply.display["hold"])
+        assert (timer["startMs"], timer["endMs"]) == (
+            round(reply.display["timer_starts"] * 1000),
+            round(reply.display["timer_ends"] * 1000),
+        )
+        length = (
+            step.stretch.reps * step.stretch.rep_seconds if timer["kind"] == "reps" else reply.display["hold"]
+        )
         assert abs(timer["endMs"] - timer["startMs"] - length * 1000) <= 200
         assert escape(data["next"]) in said
 
@@ -412,8 +440,11 @@ def test_countdown_shows_the_number_the_voice_is_saying():
             return str(value) == wanted
         return isinstance(value, int | float) and abs(value - wanted) <= 0.02
 
-    wrong = [(c["context"]["Now"], c["expression"][:50], g, e)
-             for c, g, e in zip(cases, got, expected, strict=True) if not matches(g, e)]
+    wrong = [
+        (c["context"]["Now"], c["expression"][:50], g, e)
+        for c, g, e in zip(cases, got, expected, strict=True)
+        if not matches(g, e)
+    ]
     assert wrong == []
 
 
@@ -424,27 +455,44 @@ def test_tick_handler_follows_elapsed_time_and_stops_after_release():
     (tick,) = root["handleTick"]
     assert tick["commands"] == [{"type": "FollowClock"}]
     assert doc["commands"]["FollowClock"]["commands"] == [
-        {"type": "SetValue", "property": "Now", "value": "${elapsedTime}"}]
+        {"type": "SetValue", "property": "Now", "value": "${elapsedTime}"}
+    ]
     assert tick["when"] == "${Now <= payload.step.timer.endMs}"
 
 
 # --- hints the core might get wrong give no screen rather than a broken one ---------------------
 
+
 def _step_hint(**changes) -> dict:
     """The first step of Hip flexors (a rep stretch), with ``changes``."""
-    hint = {"kind": "step", "routine": "hip_flexors", "step": 0, "hold": None,
-            "timer_starts": 1.0, "timer_ends": 31.0}
+    hint = {
+        "kind": "step",
+        "routine": "hip_flexors",
+        "step": 0,
+        "hold": None,
+        "timer_starts": 1.0,
+        "timer_ends": 31.0,
+    }
     return hint | changes
 
 
-@pytest.mark.parametrize("hint", [
-    None, {}, {"kind": "nope"},
-    _step_hint(routine="nope"), _step_hint(step=999), _step_hint(step=-1), _step_hint(step=True),
-    _step_hint(timer_starts="1"), _step_hint(timer_ends=None),
-    _step_hint(hold=30),  # a hold for a rep stretch: the hint does not fit the content
-    {"kind": "outcome", "level": "mild", "title": "t", "text": "x"},
-    {"kind": "outcome", "level": "urgent", "title": None, "text": "x"},
-])
+@pytest.mark.parametrize(
+    "hint",
+    [
+        None,
+        {},
+        {"kind": "nope"},
+        _step_hint(routine="nope"),
+        _step_hint(step=999),
+        _step_hint(step=-1),
+        _step_hint(step=True),
+        _step_hint(timer_starts="1"),
+        _step_hint(timer_ends=None),
+        _step_hint(hold=30),  # a hold for a rep stretch: the hint does not fit the content
+        {"kind": "outcome", "level": "mild", "title": "t", "text": "x"},
+        {"kind": "outcome", "level": "urgent", "title": None, "text": "x"},
+    ],
+)
 def test_unusable_hints_give_no_screen(hint):
     assert screen_for(hint, LIBRARY) is None
 
@@ -455,11 +503,14 @@ def test_the_hint_helper_makes_a_usable_hint():
 
 # --- the skill side: directives and touches -----------------------------------------------------
 
+
 def handler_input(request: dict, interfaces=None, attributes=None) -> HandlerInput:
     event = envelope(request, interfaces=interfaces, session_attributes=attributes)
     request_envelope = SERIALIZER.deserialize(json.dumps(event), RequestEnvelope)
-    return HandlerInput(request_envelope=request_envelope,
-                        attributes_manager=AttributesManager(request_envelope=request_envelope))
+    return HandlerInput(
+        request_envelope=request_envelope,
+        attributes_manager=AttributesManager(request_envelope=request_envelope),
+    )
 
 
 def test_directives_only_for_devices_with_apl():
@@ -475,12 +526,18 @@ def test_directives_only_for_devices_with_apl():
     assert screens.directives(handler_input(intent_request("AMAZON.HelpIntent"), APL), no_display) == []
 
 
-@pytest.mark.parametrize(("max_version", "shown"), [
-    ("2023.3", True), ("1.8", True), ("1.6", False), (None, True), ("unknown", True),
-])
+@pytest.mark.parametrize(
+    ("max_version", "shown"),
+    [
+        ("2023.3", True),
+        ("1.8", True),
+        ("1.6", False),
+        (None, True),
+        ("unknown", True),
+    ],
+)
 def test_an_older_apl_runtime_gets_speech_only(max_version, shown):
-    interfaces = {"Alexa.Presentation.APL": {"runtime": {"maxVersion": max_version}} if max_version
-                  else {}}
+    interfaces = {"Alexa.Presentation.APL": {"runtime": {"maxVersion": max_version}} if max_version else {}}
     reply = menu.list_routines(LIBRARY, State())
     got = screens.directives(handler_input(intent_request("ListRoutinesIntent"), interfaces), reply)
     assert len(got) == (1 if shown else 0)
@@ -491,9 +548,13 @@ def test_documents_declare_the_version_the_skill_checks_for():
 
 
 def user_event(*arguments) -> dict:
-    return {"type": "Alexa.Presentation.APL.UserEvent", "token": "limber.routines",
-            "arguments": list(arguments), "source": {"type": "TouchWrapper", "handler": "Press", "id": ""},
-            "components": {}}
+    return {
+        "type": "Alexa.Presentation.APL.UserEvent",
+        "token": "limber.routines",
+        "arguments": list(arguments),
+        "source": {"type": "TouchWrapper", "handler": "Press", "id": ""},
+        "components": {},
+    }
 
 
 def test_touching_a_routine_starts_it():
@@ -509,9 +570,15 @@ def test_touching_a_routine_starts_it():
     assert not touch.can_handle(handler_input(intent_request("AMAZON.HelpIntent"), APL))
 
 
-@pytest.mark.parametrize("arguments", [
-    (), ("somethingElse", "hip_flexors"), (START_ROUTINE,), (START_ROUTINE, 7),
-])
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        (),
+        ("somethingElse", "hip_flexors"),
+        (START_ROUTINE,),
+        (START_ROUTINE, 7),
+    ],
+)
 def test_a_touch_the_skill_did_not_ask_for_offers_the_list(arguments):
     (touch,) = screens.HANDLERS
     said = touch.handle(handler_input(user_event(*arguments), APL)).output_speech.ssml
@@ -526,9 +593,13 @@ def test_touching_an_unknown_routine_offers_the_list():
 
 # --- through lambda_handler: needs render.py and builder.py to use limber.skill.screens ----------
 
+
 def rendered(response: dict) -> list[dict]:
-    return [d for d in response["response"].get("directives", [])
-            if d["type"] == "Alexa.Presentation.APL.RenderDocument"]
+    return [
+        d
+        for d in response["response"].get("directives", [])
+        if d["type"] == "Alexa.Presentation.APL.RenderDocument"
+    ]
 
 
 def test_launch_on_a_screen_shows_the_touchable_routine_list(talk):
@@ -574,3 +645,41 @@ def test_a_device_without_a_screen_never_gets_a_document(talk):
     responses += [person.intent("AMAZON.NextIntent") for _ in range(3)]
     assert "Let's do Desk reset" in speech_text(responses[1])
     assert [rendered(r) for r in responses] == [[]] * len(responses)
+
+
+def test_a_first_time_start_shifts_the_countdown_by_the_disclaimer(lambda_handler):
+    from alexa import Conversation
+
+    apl = {"Alexa.Presentation.APL": {"runtime": {"maxVersion": "2023.3"}}}
+    person = Conversation(lambda_handler, interfaces=apl)
+
+    def timer_start():
+        directive = rendered(person.last)[0]
+        return directive["datasources"]["step"]["timer"]["startMs"]
+
+    first = person.say("StartRoutineIntent", routine="hips")
+    assert "not medical advice" in first
+    with_disclaimer = timer_start()
+    person.say("AMAZON.StopIntent")
+    person.say("StartRoutineIntent", routine="hips")
+    assert with_disclaimer - timer_start() > 5000  # the disclaimer takes several seconds
+
+
+def test_a_touched_routine_uses_the_saved_hold(lambda_handler):
+    from alexa import Conversation
+
+    apl = {"Alexa.Presentation.APL": {"runtime": {"maxVersion": "2023.3"}}}
+    person = Conversation(lambda_handler, interfaces=apl)
+    person.say("SetHoldTimeIntent", seconds="45")
+    person.say("AMAZON.StopIntent")
+    person.say("ListRoutinesIntent")
+    touch = {
+        "type": "Alexa.Presentation.APL.UserEvent",
+        "token": "limber.routines",
+        "arguments": ["startRoutine", "low_back_and_hips"],
+        "source": {"type": "TouchWrapper"},
+    }
+    person.send(touch)
+    while rendered(person.last)[0]["datasources"]["step"]["timer"]["kind"] != "hold":
+        person.say("SkipStretchIntent")
+    assert rendered(person.last)[0]["datasources"]["step"]["timer"]["seconds"] == 45

@@ -167,9 +167,7 @@ def _default_engine_factory() -> Any:
 
 
 def _espeak_hint() -> str:
-    if sys.platform.startswith("linux") and not (
-        shutil.which("espeak-ng") or shutil.which("espeak")
-    ):
+    if sys.platform.startswith("linux") and not (shutil.which("espeak-ng") or shutil.which("espeak")):
         return " (espeak-ng is not installed: apt install espeak-ng)"
     return ""
 
@@ -189,9 +187,7 @@ class _EngineThread:
 
     def start_engine(self, engine_factory: EngineFactory, init_timeout_s: float) -> None:
         try:
-            self._submit(
-                lambda _: self._create(engine_factory), init_timeout_s, "starting the speech engine"
-            )
+            self._submit(lambda _: self._create(engine_factory), init_timeout_s, "starting the speech engine")
         except SpeechUnavailable as exc:
             self.broken = str(exc)
             self.close()
@@ -202,9 +198,7 @@ class _EngineThread:
             self._engine = engine_factory()
             self.initial_rate = self._engine.getProperty("rate")
         except Exception as exc:
-            raise SpeechUnavailable(
-                f"pyttsx3 could not start: {_one_line(exc)}{_espeak_hint()}"
-            ) from exc
+            raise SpeechUnavailable(f"pyttsx3 could not start: {_one_line(exc)}{_espeak_hint()}") from exc
 
     def _serve(self) -> None:
         while True:
@@ -332,9 +326,7 @@ class Speaker:
         def work(engine: Any) -> None:
             self._apply_rate(engine)
             with _without_saved_notice():
-                _run_until_finished(
-                    engine, lambda: engine.save_to_file(text, str(target)), timeout_s
-                )
+                _run_until_finished(engine, lambda: engine.save_to_file(text, str(target)), timeout_s)
 
         self._thread.call(work, timeout_s, f"rendering {_preview(text)}")
         if not target.exists():

@@ -96,10 +96,7 @@ def fast(segments: Iterable[Segment], n: float) -> list[Segment]:
     """Divide every silence by n (the console's --fast N); speech is unchanged."""
     if not n > 0 or n == float("inf"):
         raise ValueError(f"fast factor must be a positive number, got {n!r}")
-    return [
-        Silence(seg.seconds / n, seg.explicit) if isinstance(seg, Silence) else seg
-        for seg in segments
-    ]
+    return [Silence(seg.seconds / n, seg.explicit) if isinstance(seg, Silence) else seg for seg in segments]
 
 
 def total_silence(segments: Iterable[Segment]) -> float:

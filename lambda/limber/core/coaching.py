@@ -5,6 +5,7 @@ from __future__ import annotations
 from limber.core import routine as moves
 from limber.core.content import Library, Routine
 from limber.core.menu import choose_prompt, repair_notes, routine_menu
+from limber.core.questions import ask_again, open_question
 from limber.core.reply import Reply
 from limber.core.routine import Position, clamp_hold, steps_of
 from limber.core.ssml import Speech, speech
@@ -14,6 +15,14 @@ from limber.core.timing import number_word
 from limber.core.words import spoken_list
 
 STEP_REPROMPT = "Say next to carry on, repeat to do that one again, or stop to finish for now."
+PAUSED_PROMPT = "Say resume to carry on, or stop to finish for now."
+
+
+def step_prompt(state: State) -> str:
+    """What to say next in a routine: "next" moves on, so a paused place asks for resume."""
+    return PAUSED_PROMPT if state.position and state.position.paused else STEP_REPROMPT
+
+
 HOLD_STEP = 10  # seconds added or taken by "make the holds longer / shorter"
 DEFAULT_HOLD = 30
 OWN_HOLDS = "Right now each stretch has its own hold time."
@@ -87,6 +96,8 @@ def previous_step(library: Library, state: State) -> Reply:
 
 
 def repeat_step(library: Library, state: State) -> Reply:
+    if open_question(state):  # "repeat" while a yes/no question is open: the question again
+        return ask_again(library, Reply(Speech(), state))
     if not state.position:
         return _no_routine(library, state, "There's nothing to repeat yet.")
     return _deliver(library, state, state.position.step, "Once more.")
@@ -142,7 +153,8 @@ def how_many_left(library: Library, state: State) -> Reply:
         )
     )
     text = f"You're on stretch {step.stretch_number} of {len(routine.stretches)}. {after}"
-    return Reply(speech(text, STEP_REPROMPT), state, reprompt=STEP_REPROMPT)
+    prompt = step_prompt(state)
+    return Reply(speech(text, prompt), state, reprompt=prompt)
 
 
 def set_hold(library: Library, state: State, seconds: int | None, direction: str | None) -> Reply:
@@ -184,7 +196,8 @@ def describe_stretch(library: Library, state: State) -> Reply:
     stretch = steps_of(library.routine(state.position.routine_id))[state.position.step].stretch
     skip = spoken_list(list(stretch.skip_if), "or")
     text = f"The {stretch.name}. {stretch.purpose} {feel_sentence(stretch.feel)} Skip it if {skip}."
-    return Reply(speech(text, STEP_REPROMPT), state, reprompt=STEP_REPROMPT)
+    prompt = step_prompt(state)
+    return Reply(speech(text, prompt), state, reprompt=prompt)
 
 
 def finish(library: Library, state: State, routine: Routine) -> Reply:
@@ -196,7 +209,9 @@ def finish(library: Library, state: State, routine: Routine) -> Reply:
     )
     new_state = state.with_(position=None, offer=suggestion.id)
     prompt = f"Would you like to do {suggestion.name}? Say yes, or name another routine."
-    return Reply(out, new_state, reprompt=prompt, events=(f"completed:{routine.id}", "position"))
+    return Reply(
+        out, new_state, reprompt=prompt, events=(f"completed:{routine.id}", "position"), asks="offer"
+    )
 
 
 def answer_offer(library: Library, state: State, accepted: bool) -> Reply:
@@ -204,5 +219,5 @@ def answer_offer(library: Library, state: State, accepted: bool) -> Reply:
         return start(library, state.with_(offer=None), state.offer, None)
     if state.offer:
         return Reply(speech("Okay. Nice work today. Goodbye."), state.with_(offer=None), end_session=True)
-    prompt = STEP_REPROMPT if state.position else choose_prompt(library)
+    prompt = step_prompt(state) if state.position else choose_prompt(library)
     return Reply(speech("I'm not sure what that answers.", prompt), state, reprompt=prompt)

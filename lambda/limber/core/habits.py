@@ -55,14 +55,16 @@ def progress_summary(
             f"This week you've stretched on {days(days_this_week)}. {streak_text}, "
             f"and you've finished {routines} in all."
         )
-    prompt = "Say next to carry on." if state.position else choose_prompt(library)
+    prompt = coaching.step_prompt(state) if state.position else choose_prompt(library)
     return Reply(speech(text, prompt), state, reprompt=prompt)
 
 
 def ask_to_forget(library: Library, state: State) -> Reply:
     prompt = "Should I delete all your saved progress? Say yes or no."
     text = "I can forget everything I've saved for you: your place, your hold time and your streak."
-    return Reply(speech(text, prompt), state.with_(pending="delete", offer=None), reprompt=prompt, asks=True)
+    return Reply(
+        speech(text, prompt), state.with_(pending="delete", offer=None), reprompt=prompt, asks="delete"
+    )
 
 
 def forgotten(library: Library, state: State, deleted: bool) -> Reply:
@@ -80,5 +82,5 @@ def forgotten(library: Library, state: State, deleted: bool) -> Reply:
 
 
 def kept(library: Library, state: State) -> Reply:
-    prompt = "Say next to carry on." if state.position else choose_prompt(library)
+    prompt = coaching.step_prompt(state) if state.position else choose_prompt(library)
     return Reply(speech("Okay, I've kept everything.", prompt), state.with_(pending=None), reprompt=prompt)

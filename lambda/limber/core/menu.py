@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from limber.core.content import Library
+from limber.core.questions import ask_again
 from limber.core.reply import Reply
 from limber.core.routine import Position, steps_of
 from limber.core.ssml import speech
@@ -64,12 +65,20 @@ def welcome_back(library: Library, state: State, *, stale: bool) -> Reply:
         "Or choose another routine.",
     )
     prompt = f"{question} Say yes or no, or name another routine."
-    return Reply(out, state.with_(pending="restart"), reprompt=prompt, asks=True)
+    return Reply(out, state.with_(pending="restart"), reprompt=prompt, asks="restart")
 
 
 def with_disclaimer(reply: Reply) -> Reply:
     """The once-ever disclaimer, before whatever the first turn says."""
-    reply.speech = speech(DISCLAIMER).extend(reply.speech)
+    lead = speech(DISCLAIMER)
+    if reply.display and "timer_starts" in reply.display:  # keep a screen's countdown on the voice
+        shift = lead.estimated_seconds
+        reply.display = {
+            **reply.display,
+            "timer_starts": round(reply.display["timer_starts"] + shift, 1),
+            "timer_ends": round(reply.display["timer_ends"] + shift, 1),
+        }
+    reply.speech = lead.extend(reply.speech)
     reply.events = (*reply.events, "disclaimer")
     return reply
 
@@ -118,7 +127,7 @@ def help_reply(library: Library, state: State) -> Reply:
             "dangerous, and I'll ask a few questions about warning signs."
         )
         prompt = choose_prompt(library)
-    return Reply(speech(text, prompt), state, reprompt=prompt, asks=True)
+    return ask_again(library, Reply(speech(text, prompt), state, reprompt=prompt))
 
 
 def goodbye(library: Library, state: State) -> Reply:
@@ -136,7 +145,9 @@ def fallback(library: Library, state: State) -> Reply:
         prompt = "Say next to move on, repeat to hear this stretch again, or help for more."
     else:
         prompt = f"{routine_menu(library)} {choose_prompt(library)}"
-    return Reply(speech("Sorry, I can't help with that here.", prompt), state, reprompt=prompt, asks=True)
+    return ask_again(
+        library, Reply(speech("Sorry, I can't help with that here.", prompt), state, reprompt=prompt)
+    )
 
 
 def recovery(library: Library, state: State) -> Reply:

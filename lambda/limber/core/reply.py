@@ -25,21 +25,9 @@ class Reply:
     events: tuple[str, ...] = ()
     # Data for a screen (APL), when the turn has something to show.
     display: dict | None = field(default=None)
-    # This reply (re-)asks the yes/no question in its state's pending/offer; see below.
-    asks: bool = False
+    # The yes/no question this reply asks ("delete", "offer", ...): see limber.core.questions.
+    asks: str | None = None
 
     @property
     def ssml(self) -> str:
         return self.speech.ssml()
-
-
-def close_unanswered_question(before: State, reply: Reply) -> Reply:
-    """A yes/no question lives for one turn. If the person said something else, a later
-    "yes" must not answer it (it could delete their data, or start a routine)."""
-    state = reply.state
-    if not (state.pending or state.offer):
-        return reply
-    asked_now = reply.asks or state.pending != before.pending or state.offer != before.offer
-    if not asked_now:
-        reply.state = state.with_(pending=None, offer=None)
-    return reply

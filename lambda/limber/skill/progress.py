@@ -30,6 +30,7 @@ MAX_CACHED_CHARS = 4_000  # a real profile is under 1 kB (60 dates at most); mor
 UNSAVED_KEY = "_unsaved"
 LOADED_KEY = "limber_profile"  # in request attributes
 COULD_NOT_SAVE = "I couldn't save your place just now, but we can carry on."
+NOT_SAVED_AT_END = "I couldn't save your place just now, so next time you may need to start a little earlier."
 
 
 def _session(handler_input) -> dict:
@@ -183,7 +184,9 @@ def settle(handler_input, reply: Reply, before: State, today) -> Reply:
         log.warning("progress save failed: %s", type(err).__name__)
         first_failure = profile.get(UNSAVED_KEY) is not True
         profile[UNSAVED_KEY] = True
-        if first_failure:
+        if reply.end_session:  # a goodbye must not promise a place that wasn't kept
+            reply.speech.say(NOT_SAVED_AT_END)
+        elif first_failure:
             reply.speech.say(COULD_NOT_SAVE)
     manager.request_attributes[LOADED_KEY] = profile
     return reply

@@ -6,7 +6,8 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 from ask_sdk_model.ui import SimpleCard
 
-from limber.core.reply import Reply, close_unanswered_question
+from limber.core.questions import close_unanswered
+from limber.core.reply import Reply
 from limber.core.ssml import speech
 from limber.skill import progress, screens
 from limber.skill.timezone import local_today
@@ -18,7 +19,7 @@ DEFAULT_REPROMPT = "What would you like to do? You can say help."
 
 def render(handler_input: HandlerInput, reply: Reply) -> Response:
     before = state_of(handler_input)
-    reply = close_unanswered_question(before, reply)
+    reply = close_unanswered(reply)
     reply = progress.settle(handler_input, reply, before, today=lambda: local_today(handler_input))
     attributes = handler_input.attributes_manager
     attributes.request_attributes[REPLY_KEY] = reply

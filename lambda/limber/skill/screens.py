@@ -16,7 +16,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
 
-from limber.core import coaching, menu
+from limber.core import menu
 from limber.core.reply import Reply
 from limber.skill.turn import library, state_of
 
@@ -79,7 +79,9 @@ def touch_reply(handler_input: HandlerInput) -> Reply:
     from limber.core.display import START_ROUTINE
 
     if len(arguments) >= 2 and arguments[0] == START_ROUTINE and isinstance(arguments[1], str):
-        return coaching.start(library(), state_of(handler_input), arguments[1], None)
+        from limber.skill.handlers.routine import start_turn  # the same path as saying it
+
+        return start_turn(handler_input, arguments[1], None)
     # A touch this skill never asked for (an old document, another version): offer the list.
     return menu.list_routines(library(), state_of(handler_input))
 

@@ -11,8 +11,13 @@ from limber.skill.turn import library, number_slot, slot, state_of
 @intent_turn("StartRoutineIntent")
 def start_routine(hi):
     chosen = slot(hi, "routine")
-    reply = coaching.start(library(), progress.with_saved_hold(hi, state_of(hi)), chosen.id, chosen.heard)
-    # "Ask limber coach to start hip stretches" skips the launch: the disclaimer comes here.
+    return start_turn(hi, chosen.id, chosen.heard)
+
+
+def start_turn(hi, routine_id: str | None, heard: str | None):
+    """Start a routine, said or touched: with the saved hold, and the disclaimer if the
+    person never heard it ("ask limber coach to start hip stretches" skips the launch)."""
+    reply = coaching.start(library(), progress.with_saved_hold(hi, state_of(hi)), routine_id, heard)
     return menu.with_disclaimer(reply) if progress.first_time(hi) else reply
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.utils import get_intent_name, is_request_type
 
-from limber.core import coaching, habits, menu, screening
+from limber.core import coaching, habits, menu, questions, screening
+from limber.core.reply import Reply
+from limber.core.ssml import speech
 from limber.skill import progress
 from limber.skill.handlers.base import TurnHandler, intent_turn, on_request
 from limber.skill.turn import library, locale_of, state_of
@@ -56,18 +58,18 @@ def stop(hi):
 @intent_turn("AMAZON.YesIntent", "AMAZON.NoIntent", "NotSureIntent")
 def answer(hi):
     """Yes, no or not sure outside a screen: whatever question the last turn left open."""
-    state, said = state_of(hi), ANSWERS[get_intent_name(hi)]
+    lib, state, said = library(), state_of(hi), ANSWERS[get_intent_name(hi)]
     if state.pending == "delete":
-        return (
-            habits.forgotten(library(), state, progress.forget(hi))
-            if said == "yes"
-            else habits.kept(library(), state)
-        )
+        if said == "unsure":  # deleting needs a clear yes
+            return questions.ask_again(lib, Reply(speech("Please answer yes or no."), state))
+        return habits.forgotten(lib, state, progress.forget(hi)) if said == "yes" else habits.kept(lib, state)
     if state.pending:
-        return screening.answer_pending(library(), state, said, locale_of(hi))
+        return screening.answer_pending(lib, state, said, locale_of(hi))
+    if state.offer and said == "unsure":
+        return questions.ask_again(lib, Reply(speech("Please answer yes or no."), state))
     if state.offer and said == "yes":
         state = progress.with_saved_hold(hi, state)
-    return coaching.answer_offer(library(), state, accepted=said == "yes")
+    return coaching.answer_offer(lib, state, accepted=said == "yes")
 
 
 @intent_turn("AMAZON.FallbackIntent")
