@@ -248,3 +248,23 @@ class TestOddInput:
         assert "something went wrong" in said and not person.ended
         monkeypatch.undo()
         assert heading(person.say("AMAZON.NextIntent"))[0] >= 1
+
+
+def test_longer_holds_make_every_timed_stretch_longer(talk):
+    """With no preference yet, "longer" must not shorten a stretch whose own hold is long."""
+    person = talk()
+    person.say("StartRoutineIntent", routine="hips")
+    routine = LIBRARY.routine("hip_flexors")
+    longest = max(s.hold_seconds for s in routine.stretches if s.hold_seconds)
+    said = person.say("SetHoldTimeIntent", direction="longer")
+    new_hold = int(re.search(r"Holds are now (\d+) seconds", said).group(1))
+    assert new_hold > longest or new_hold == 60
+    shortest = min(s.hold_seconds for s in routine.stretches if s.hold_seconds)
+    fresh = talk()
+    fresh.say("StartRoutineIntent", routine="hips")
+    shorter = int(
+        re.search(r"Holds are now (\d+) seconds", fresh.say("SetHoldTimeIntent", direction="shorter")).group(
+            1
+        )
+    )
+    assert shorter < shortest or shorter == 10

@@ -159,11 +159,10 @@ def how_many_left(library: Library, state: State) -> Reply:
 
 def set_hold(library: Library, state: State, seconds: int | None, direction: str | None) -> Reply:
     own_hold = _current_hold(library, state)
-    current = state.hold or own_hold or DEFAULT_HOLD
     if seconds is not None:
         wanted = seconds
     elif direction in ("longer", "shorter"):
-        wanted = current + (HOLD_STEP if direction == "longer" else -HOLD_STEP)
+        wanted = _stepped_hold(library, state, longer=direction == "longer")
     else:
         prompt = "Say, for example, hold for 30 seconds, or make the holds longer."
         now = f"Holds are {state.hold} seconds now." if state.hold else OWN_HOLDS
@@ -181,6 +180,19 @@ def set_hold(library: Library, state: State, seconds: int | None, direction: str
         prompt = choose_prompt(library)
     changed = ("hold",) if hold != state.hold else ()
     return Reply(out.say(prompt), state.with_(hold=hold), reprompt=prompt, events=changed)
+
+
+def _stepped_hold(library: Library, state: State, *, longer: bool) -> int:
+    """The hold after "longer" or "shorter". One preference applies to every timed stretch,
+    so without one yet, step from the routine's longest hold (or its shortest): every
+    stretch then moves the way the person asked, none the other way."""
+    if state.hold:
+        base = state.hold
+    else:
+        routines = [library.routine(state.position.routine_id)] if state.position else library.routines
+        holds = [s.hold_seconds for r in routines for s in r.stretches if s.hold_seconds] or [DEFAULT_HOLD]
+        base = max(holds) if longer else min(holds)
+    return base + (HOLD_STEP if longer else -HOLD_STEP)
 
 
 def _current_hold(library: Library, state: State) -> int | None:
