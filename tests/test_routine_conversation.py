@@ -268,3 +268,11 @@ def test_longer_holds_make_every_timed_stretch_longer(talk):
         )
     )
     assert shorter < shortest or shorter == 10
+
+
+def test_help_while_paused_says_how_to_resume(talk):
+    person = talk()
+    person.say("StartRoutineIntent", routine="hips")
+    person.say("AMAZON.PauseIntent")
+    said = person.say("AMAZON.HelpIntent")
+    assert "You're paused at stretch 1" in said and "Say resume" in said

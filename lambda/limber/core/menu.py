@@ -112,7 +112,13 @@ def list_routines(library: Library, state: State) -> Reply:
 
 def help_reply(library: Library, state: State) -> Reply:
     place = where_we_are(library, state)
-    if place:
+    if place and state.position.paused:
+        text = (
+            f"You're paused at {place}. Say resume to do it, next to move on, or start over. "
+            "If something hurts, say that hurts, or ask, is this dangerous."
+        )
+        prompt = "Say resume, next, or start over."
+    elif place:
         text = (
             f"You're on {place}. Say next to move on, back for the previous one, repeat to do it "
             "again, skip this one, or how many are left. You can say hold for 45 seconds, or make "
