@@ -12,7 +12,7 @@ import logging
 
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.skill import CustomSkill
-from ask_sdk_model import RequestEnvelope, ResponseEnvelope
+from ask_sdk_model import RequestEnvelope
 
 log = logging.getLogger("limber")
 _serializer = DefaultSerializer()
@@ -63,4 +63,4 @@ def _json_text(event) -> str:
     return event if isinstance(event, str) else json.dumps(event)
 
 
-__all__ = ["handle_event", "WrongSkill", "ResponseEnvelope"]
+__all__ = ["handle_event", "WrongSkill"]

@@ -47,24 +47,13 @@ def load(handler_input) -> dict:
     because saves are conditional and merge with whatever is really stored.
     """
     request = handler_input.attributes_manager.request_attributes
-    if LOADED_KEY in request:
+    if LOADED_KEY in request or loaded(handler_input) is not None:
         return request[LOADED_KEY]
-    cached = _cached(handler_input)
-    if cached is not None:
-        profile = _from_session(cached)
-    else:
-        try:
-            profile = dict(handler_input.attributes_manager.persistent_attributes)
-        except STORAGE_ERRORS as err:
-            log.warning("progress read failed: %s", type(err).__name__)
-            profile = {
-                **progress.new_profile(),
-                "_version": 0,
-                "_basis": None,
-                "_repairs": [],
-                UNSAVED_KEY: False,
-                "_unread": True,
-            }
+    try:
+        profile = dict(handler_input.attributes_manager.persistent_attributes)
+    except STORAGE_ERRORS as err:
+        log.warning("progress read failed: %s", type(err).__name__)
+        profile = {**progress.new_profile(), "_version": 0, "_basis": None, "_repairs": []}
     request[LOADED_KEY] = profile
     return profile
 
@@ -179,7 +168,6 @@ def settle(handler_input, reply: Reply, before: State, today) -> Reply:
         manager.persistent_attributes = profile
         manager.save_persistent_attributes()
         profile.pop(UNSAVED_KEY, None)
-        profile.pop("_unread", None)
     except STORAGE_ERRORS as err:
         log.warning("progress save failed: %s", type(err).__name__)
         first_failure = profile.get(UNSAVED_KEY) is not True
