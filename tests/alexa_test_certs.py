@@ -14,6 +14,7 @@ import http.server
 import json
 import posixpath
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 from limber.web.certificates import fetch_certificate_chain
+from limber.web.serve import ServeSettings, build_server
 
 SIGNING_DOMAIN = "echo-api.amazon.com"
 TEST_SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-limbertest01"
@@ -182,22 +184,49 @@ def s3_url(chain_name: str) -> str:
 
 @dataclass
 class CertificateServer:
-    """Serves PEM chains over loopback HTTP at /echo.api/<name>.pem and counts the hits."""
+    """Stands in for S3 over loopback HTTP: serves PEM chains at /echo.api/<name>.pem and
+    counts the hits.
+
+    Names it has no chain for get ``unknown_status`` after ``unknown_delay`` seconds (S3
+    answers 403 for a missing key; the default 404 answers at once). Names starting with
+    ``held-`` wait until :meth:`release` (at most ``HOLD_LIMIT`` seconds), then get the same.
+    ``in_flight`` and ``peak`` count the GETs being answered at once.
+    """
 
     chains: dict[str, bytes]
+    unknown_status: int = 404
+    unknown_delay: float = 0.0
     hits: Counter = field(default_factory=Counter)
+    in_flight: int = 0
+    peak: int = 0
+    paths: list[str] = field(default_factory=list)
+
+    HOLD_LIMIT = 15.0
 
     def __post_init__(self) -> None:
         server = self
+        self._count_lock = threading.Lock()
+        self._released = threading.Event()
+        self._closing = threading.Event()
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                server._enter(self.path)
+                try:
+                    self._answer()
+                finally:
+                    server._leave()
+
+            def _answer(self) -> None:
                 path = posixpath.normpath(urlsplit(self.path).path)
                 name = posixpath.basename(path).removesuffix(".pem")
-                server.hits[name] += 1
                 body = server.chains.get(name)
                 if body is None or not path.startswith("/echo.api/"):
-                    self.send_error(404)
+                    if name.startswith("held-"):
+                        server._released.wait(server.HOLD_LIMIT)
+                    elif server.unknown_delay:
+                        server._closing.wait(server.unknown_delay)
+                    self.send_error(server.unknown_status)
                     return
                 self.send_response(200)
                 self.send_header("Content-Type", "application/x-pem-file")
@@ -209,8 +238,21 @@ class CertificateServer:
                 pass
 
         self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()
+
+    def _enter(self, path: str) -> None:
+        name = posixpath.basename(urlsplit(path).path).removesuffix(".pem")
+        with self._count_lock:
+            self.hits[name] += 1
+            self.paths.append(path)
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+
+    def _leave(self) -> None:
+        with self._count_lock:
+            self.in_flight -= 1
 
     @property
     def base_url(self) -> str:
@@ -220,7 +262,20 @@ class CertificateServer:
         """A fetcher for CertificateCache: same path, but from this loopback server."""
         return fetch_certificate_chain(self.base_url + urlsplit(url).path)
 
+    def release(self) -> None:
+        self._released.set()
+
+    def wait_for_in_flight(self, count: int, timeout: float = 5.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.in_flight >= count:
+                return True
+            time.sleep(0.01)
+        return False
+
     def close(self) -> None:
+        self._released.set()
+        self._closing.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(5)
@@ -228,9 +283,24 @@ class CertificateServer:
 
 @contextlib.contextmanager
 def running_waitress(app, threads: int = 4, **options) -> Iterator[str]:
-    """Serve ``app`` with waitress on a free loopback port; yield its base URL. ``options``
-    go to waitress (e.g. ``connection_limit``)."""
+    """Serve ``app`` with plain waitress on a free loopback port; yield its base URL.
+    ``options`` go to waitress (e.g. ``connection_limit``)."""
     server = create_server(app, host="127.0.0.1", port=0, threads=threads, **options)
+    with _serving(server) as base_url:
+        yield base_url
+
+
+@contextlib.contextmanager
+def running_limber(app, **settings) -> Iterator[str]:
+    """Serve ``app`` the way ``python -m limber.web`` does (limber.web.serve), on a free
+    loopback port; ``settings`` override :class:`ServeSettings` fields. Yields the base URL."""
+    server = build_server(app, ServeSettings(listen="127.0.0.1:0", **settings))
+    with _serving(server) as base_url:
+        yield base_url
+
+
+@contextlib.contextmanager
+def _serving(server) -> Iterator[str]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
