@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from limber.console.envelopes import model_locale
 from limber.interaction_model import build_model, normalise, resolve_value
 
 DATA = Path(__file__).with_name("builtin_samples.toml")
@@ -372,8 +373,14 @@ def strip_fillers(said: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def matcher(locale: str) -> Matcher:
+def _matcher(locale: str) -> Matcher:
     return Matcher(build_model(locale), locale, resolve=resolve_value)
+
+
+def matcher(locale: str) -> Matcher:
+    """The compiled model a request in ``locale`` is heard with (en-US for a locale the skill
+    has no model for, as the envelopes resolve it)."""
+    return _matcher(model_locale(locale))
 
 
 def understand(text: str, locale: str = "en-US") -> Match:
