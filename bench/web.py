@@ -2,11 +2,12 @@
 
     .venv/bin/python bench/web.py [--requests N] [--seconds S] [--skill real|hello]
 
-Both hosts run under waitress on 127.0.0.1 and get the same signed LaunchRequest over a
-keep-alive connection. "verified" checks URL, chain (cached after the first request),
-signature, timestamp and application id; "unverified" (LIMBER_VERIFY=0) checks only the
-application id. The signing chain comes from a test PKI served on loopback. Prints both
-figures, the verification cost per request and the ratio (target >= 0.8).
+Both hosts run on 127.0.0.1 as ``python -m limber.web`` serves them (limber.web.serve) and
+get the same signed LaunchRequest over a keep-alive connection. "verified" checks URL, chain
+(cached after the first request), signature, timestamp and application id; "unverified"
+(LIMBER_VERIFY=0) checks only the application id. The signing chain comes from a test PKI
+served on loopback. Prints both figures, the verification cost per request and the ratio
+(target >= 0.8). bench/flood.py measures the same host under attack.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from alexa_test_certs import (  # noqa: E402 - after the path setup above
     encode,
     hello_skill,
     make_signing_pki,
-    running_waitress,
+    running_limber,
     s3_url,
 )
 from limber.web import create_app  # noqa: E402
@@ -105,8 +106,8 @@ def main() -> None:
     }
     times: dict[str, list[float]] = {"verified": [], "unverified": []}
     with (
-        running_waitress(verified_app, threads=2) as verified_url,
-        running_waitress(plain_app, threads=2) as plain_url,
+        running_limber(verified_app, threads=2) as verified_url,
+        running_limber(plain_app, threads=2) as plain_url,
     ):
         hosts = [("verified", verified_url + "/"), ("unverified", plain_url + "/")]
         sessions = {name: requests.Session() for name, _ in hosts}
