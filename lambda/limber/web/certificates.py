@@ -376,7 +376,8 @@ class CertificateCache:
             raise self._slow_fetch(canonical)
         if flight.error is not None:
             raise VerificationException(flight.error.check, flight.error.message)
-        assert flight.key is not None
+        if flight.key is None:  # cannot happen: a finished flight has a key or an error
+            raise VerificationException("cert_error", f"the fetch of {canonical} left no key")
         return flight.key
 
     def _slow_fetch(self, canonical: str) -> VerificationException:
