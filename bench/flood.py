@@ -17,6 +17,8 @@ Scenarios (the attacks of issue #15's audit):
               URL; S3 answers 403 after 50 ms. Each connection sends ``--rate`` requests/s
               (200/s in all by default, ten times what the old host could absorb at all)
   flood-slow  the same with S3 answering only after 10 s (the fetch deadline is 2 s)
+  flood-same  slow S3 again, but all connections name one new URL every 0.5 s, so requests
+              pile up waiting for the same fetch (they may wait only its first second)
   flood-max   the 403 flood with every connection sending as fast as it is answered: a
               plain request flood, bounded by CPU, not by certificate fetching
   slowloris   120 sockets sending request heads a byte every 0.3 s, reconnecting when shed
@@ -56,8 +58,8 @@ from alexa_test_certs import (  # noqa: E402 - after the path setup above
 )
 
 TARGET_RATIO = 0.8
-SCENARIOS = ("none", "flood-403", "flood-slow", "flood-max", "slowloris")
-S3_DELAY = {"flood-403": 0.05, "flood-slow": 10.0}
+SCENARIOS = ("none", "flood-403", "flood-slow", "flood-same", "flood-max", "slowloris")
+S3_DELAY = {"flood-403": 0.05, "flood-slow": 10.0, "flood-same": 10.0}
 
 
 # --- the host process: `bench/flood.py --serve DIR --s3-delay D --skill K` ---
@@ -98,8 +100,14 @@ def attack(base_url: str, scenario: str, seconds: float, attackers: int, rate: f
         print(f"slow sockets opened {slow.opened}, shed by the host {slow.closed_by_server}", flush=True)
         return
     per_second = None if scenario == "flood-max" else rate
+    url_every = 0.5 if scenario == "flood-same" else None
     threads = [
-        threading.Thread(target=flood_certificate_urls, args=(base_url, stop, tally, per_second), daemon=True)
+        threading.Thread(
+            target=flood_certificate_urls,
+            args=(base_url, stop, tally, per_second),
+            kwargs={"url_every": url_every},
+            daemon=True,
+        )
         for _ in range(attackers)
     ]
     for thread in threads:

@@ -191,7 +191,8 @@ class CertificateServer:
     """Stands in for S3 over loopback HTTP: serves PEM chains at /echo.api/<name>.pem and
     counts the hits.
 
-    Names it has no chain for get ``unknown_status`` after ``unknown_delay`` seconds (S3
+    Chains are sent after ``chain_delay`` seconds. Names it has no chain for get
+    ``unknown_status`` after ``unknown_delay`` seconds (S3
     answers 403 for a missing key; the default 404 answers at once). Names starting with
     ``held-`` wait until :meth:`release` (at most ``HOLD_LIMIT`` seconds), then get the same.
     ``in_flight`` and ``peak`` count the GETs being answered at once (an answer the client
@@ -202,6 +203,7 @@ class CertificateServer:
     chains: dict[str, bytes]
     unknown_status: int = 404
     unknown_delay: float = 0.0
+    chain_delay: float = 0.0
     hits: Counter = field(default_factory=Counter)
     in_flight: int = 0
     peak: int = 0
@@ -236,6 +238,8 @@ class CertificateServer:
                         server._closing.wait(server.unknown_delay)
                     self.send_error(server.unknown_status)
                     return
+                if server.chain_delay:
+                    server._closing.wait(server.chain_delay)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/x-pem-file")
                 self.send_header("Content-Length", str(len(body)))
@@ -505,16 +509,19 @@ def flood_certificate_urls(
     tally: Counter,
     per_second: float | None = None,
     body: bytes | None = None,
+    url_every: float | None = None,
 ) -> None:
     """One attacker connection: until ``stop``, POST requests each naming a new, well-formed
-    certificate URL; ``per_second`` paces it (None: as fast as answers come). Counts status
-    codes (and "error" for failed connections) in ``tally``."""
+    certificate URL (with ``url_every``, one new URL every that many seconds, shared by all
+    attackers in the process); ``per_second`` paces it (None: as fast as answers come). Counts
+    status codes (and "error" for failed connections) in ``tally``."""
     body = body or encode(alexa_request())
     session = requests.Session()
     interval = 1.0 / per_second if per_second else 0.0
     next_send = time.monotonic()
     while not stop.is_set():
-        url = f"{S3_PREFIX}attack-{uuid.uuid4().hex}.pem"
+        name = f"shared-{int(time.monotonic() / url_every)}" if url_every else uuid.uuid4().hex
+        url = f"{S3_PREFIX}attack-{name}.pem"
         try:
             response = session.post(f"{base_url}/", data=body, headers=forged_headers(url), timeout=15)
             tally[response.status_code] += 1

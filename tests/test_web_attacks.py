@@ -14,6 +14,7 @@ Each flood runs for a few seconds with a bounded number of threads.
 from __future__ import annotations
 
 import logging
+import select
 import socket
 import threading
 import time
@@ -46,9 +47,9 @@ pytestmark = pytest.mark.slow
 
 FLOOD_SECONDS = 3.0
 ATTACKERS = 8
-# Signed requests never wait behind a certificate fetch, whose deadline is 2 s; 1 s leaves
+# Signed requests never wait behind a certificate fetch, whose deadline is 2 s; 1.5 s leaves
 # room for a busy shared machine.
-PROMPT = 1.0
+PROMPT = 1.5
 
 
 @pytest.fixture(scope="module")
@@ -192,6 +193,31 @@ def test_fetches_run_side_by_side_without_a_lock_and_signed_requests_go_on(pki):
     assert [r.status_code for r in held] == [400, 400]
 
 
+def test_a_burst_of_first_requests_shares_one_fetch_and_all_are_answered(pki):
+    """After a start (or Amazon's yearly certificate change) many signed requests name a URL
+    not yet fetched, all at once: one fetch, and every one of them answered."""
+    cert_server = CertificateServer(dict(pki.chains), chain_delay=0.2)
+    try:
+        with running_limber(verified_app(pki, cert_server), threads=8) as base_url:
+            statuses: list[int] = []
+
+            def first_request() -> None:
+                body, headers = signed(pki)
+                statuses.append(
+                    requests.post(f"{base_url}/", data=body, headers=headers, timeout=10).status_code
+                )
+
+            burst = [threading.Thread(target=first_request) for _ in range(20)]
+            for thread in burst:
+                thread.start()
+            for thread in burst:
+                thread.join(20)
+    finally:
+        cert_server.close()
+    assert statuses == [200] * 20
+    assert cert_server.hits["valid"] == 1
+
+
 def test_a_failed_certificate_url_is_not_fetched_again(pki, caplog):
     cert_server = CertificateServer(dict(pki.chains), unknown_status=403, unknown_delay=0.05)
     try:
@@ -330,30 +356,31 @@ def test_slow_header_sockets_within_the_limit_cost_signed_requests_nothing(pki, 
     assert slow.closed_by_server == 120  # every slow socket was shed
 
 
-def _raw_post(base_url: str, head_extra: str, body_chunks=()) -> tuple[str, int]:
+def _raw_post(base_url: str, head_extra: str, body: bytes = b"") -> tuple[str, int]:
+    """Send a POST head, then ``body`` for as long as the server reads it; return the status
+    line of the answer ("reset" if the server reset the connection first) and the body bytes
+    sent before the answer came."""
     host, port = base_url.removeprefix("http://").split(":")
     head = f"POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{head_extra}\r\n"
     sent = 0
+    deadline = time.monotonic() + 20
     with socket.create_connection((host, int(port)), timeout=10) as sock:
         sock.sendall(head.encode("ascii"))
-        sock.setblocking(False)
-        answer = b""
-        for chunk in body_chunks:
-            try:
-                answer += sock.recv(4096)
-            except BlockingIOError:
-                pass
-            if answer:
-                break
-            try:
-                sock.sendall(chunk)
-            except (BlockingIOError, OSError):
-                break
-            sent += len(chunk)
-        sock.setblocking(True)
-        sock.settimeout(10)
-        answer += sock.recv(4096)
-    return answer.decode("latin-1").split("\r\n", 1)[0], sent
+        while time.monotonic() < deadline:
+            pending = [sock] if sent < len(body) else []
+            readable, writable, _ = select.select([sock], pending, [], 1.0)
+            if readable:
+                try:
+                    answer = sock.recv(4096)
+                except ConnectionResetError:
+                    return "reset", sent
+                return answer.decode("latin-1").split("\r\n", 1)[0], sent
+            if writable:
+                try:
+                    sent += sock.send(body[sent : sent + 65536])
+                except (BrokenPipeError, ConnectionResetError):
+                    return "reset", sent
+    return "no answer", sent
 
 
 def test_announced_50_mib_body_is_refused_before_it_is_sent(pki):
@@ -367,7 +394,9 @@ def test_chunked_50_mib_body_is_cut_off_at_the_limit(pki):
     chunk = b"%x\r\n%s\r\n" % (64 * 1024, b"x" * 64 * 1024)
     app = create_app(skill=hello_skill(), skill_id=TEST_SKILL_ID, verify=False)
     with running_limber(app) as base_url:
-        status, sent = _raw_post(base_url, "Transfer-Encoding: chunked\r\n", [chunk] * 800)
-    assert status.startswith("HTTP/1.1 413")
-    # The answer came long before 50 MiB were sent (what was sent sits in socket buffers).
+        status, sent = _raw_post(base_url, "Transfer-Encoding: chunked\r\n", chunk * 800)
+    # The server answers 413 and closes; while the client is still sending, the kernel may turn
+    # that close into a reset that drops the answer before the client reads it.
+    assert status.startswith("HTTP/1.1 413") or status == "reset"
+    # Either way it came long before 50 MiB were sent (what was sent sits in socket buffers).
     assert sent < 25 * 1024 * 1024

@@ -622,7 +622,9 @@ def wait_until(condition, timeout: float = 5.0) -> None:
 
 def test_requests_naming_one_new_url_share_one_fetch(pki):
     fetch = GatedFetch(pki)
-    cache = CertificateCache(trust_roots=[pki.root], fetch=fetch, limits=FetchLimits(max_waiters=5))
+    cache = CertificateCache(
+        trust_roots=[pki.root], fetch=fetch, limits=FetchLimits(max_waiters=5, follow_seconds=10)
+    )
     url = "https://s3.amazonaws.com/echo.api/valid.pem"
     results, threads = in_threads(6, lambda: cache.signing_key(url))
     wait_until(lambda: sum(fetch.started.values()) == 1)
@@ -669,7 +671,9 @@ def test_fetches_at_once_are_capped_and_the_rest_refused_at_once(pki):
 
 def test_waiters_for_a_fetch_are_capped(pki):
     fetch = GatedFetch(pki)
-    cache = CertificateCache(trust_roots=[pki.root], fetch=fetch, limits=FetchLimits(max_waiters=2))
+    cache = CertificateCache(
+        trust_roots=[pki.root], fetch=fetch, limits=FetchLimits(max_waiters=2, follow_seconds=10)
+    )
     url = "https://s3.amazonaws.com/echo.api/valid.pem"
     results, threads = in_threads(3, lambda: cache.signing_key(url))  # one leads, two wait
     wait_until(lambda: fetch.running == 1 and cache._waiting == 2)
@@ -736,3 +740,43 @@ def test_a_fetch_that_trickles_is_cut_off_at_its_deadline():
         thread.join(5)
     # Every byte came well inside a socket timeout of 0.5 s, yet the whole fetch was cut off.
     assert dt.datetime.now() - started < dt.timedelta(seconds=3)
+
+
+def test_requests_wait_for_a_slow_fetch_only_in_its_first_moments(pki):
+    """However many requests name a URL whose fetch hangs, they hold threads for at most
+    ``follow_seconds`` of it; after that they are refused at once."""
+    fetch = GatedFetch(pki)
+    cache = CertificateCache(trust_roots=[pki.root], fetch=fetch, limits=FetchLimits(follow_seconds=0.3))
+    url = "https://s3.amazonaws.com/echo.api/hangs.pem"
+    _, leader = in_threads(1, lambda: cache.signing_key(url))
+    wait_until(lambda: fetch.running == 1)
+    started = dt.datetime.now()
+    waited = rejection(cache.signing_key, url)  # joined in time, gave up at the 0.3 s mark
+    late = dt.datetime.now()
+    refused = rejection(cache.signing_key, url)  # past 0.3 s: refused without waiting
+    assert (waited.check, refused.check) == ("cert_busy", "cert_busy")
+    assert "taken over 0.3 s" in refused.message
+    assert dt.timedelta(seconds=0.1) < late - started < dt.timedelta(seconds=2)
+    assert dt.datetime.now() - late < dt.timedelta(seconds=0.1)
+    fetch.release.set()
+    leader[0].join(5)
+    assert isinstance(cache.signing_key(url), RSAPublicKey)  # the leader's fetch still counted
+    assert fetch.started == Counter({url: 1})
+
+
+def test_once_a_key_is_cached_only_a_few_may_wait_for_a_new_url(pki):
+    fetch = GatedFetch(pki)
+    limits = FetchLimits(max_waiters=64, max_waiters_warm=2, follow_seconds=10)
+    cache = CertificateCache(trust_roots=[pki.root], fetch=fetch, limits=limits)
+    fetch.release.set()
+    cache.signing_key("https://s3.amazonaws.com/echo.api/current.pem")  # now warm
+    fetch.release.clear()
+    url = "https://s3.amazonaws.com/echo.api/new.pem"
+    results, threads = in_threads(3, lambda: cache.signing_key(url))  # one leads, two wait
+    wait_until(lambda: fetch.running == 1 and cache._waiting == 2)
+    assert rejection(cache.signing_key, url).check == "cert_busy"
+    assert cache.signing_key("https://s3.amazonaws.com/echo.api/current.pem")  # unaffected
+    fetch.release.set()
+    for thread in threads:
+        thread.join(5)
+    assert sum(isinstance(key, RSAPublicKey) for key in results) == 3

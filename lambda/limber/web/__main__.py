@@ -14,10 +14,22 @@ DEFAULTS = ServeSettings()
 
 
 def parse_settings(argv: list[str] | None = None) -> ServeSettings:
-    parser = argparse.ArgumentParser(prog="python -m limber.web", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m limber.web",
+        description="Serve Limber as an Alexa web service (waitress with limits). Environment: "
+        "LIMBER_SKILL_ID (required while verification is on), LIMBER_STORE, LIMBER_VERIFY=0 "
+        "(development only).",
+    )
     parser.add_argument("--listen", default=DEFAULTS.listen, help="HOST:PORT (default %(default)s)")
-    parser.add_argument("--threads", type=int, default=DEFAULTS.threads)
-    parser.add_argument("--connection-limit", type=int, default=DEFAULTS.connection_limit)
+    parser.add_argument(
+        "--threads", type=int, default=DEFAULTS.threads, help="worker threads (default %(default)s)"
+    )
+    parser.add_argument(
+        "--connection-limit",
+        type=int,
+        default=DEFAULTS.connection_limit,
+        help="open connections at most; past it new ones wait (default %(default)s)",
+    )
     parser.add_argument(
         "--request-timeout",
         type=float,
@@ -30,10 +42,17 @@ def parse_settings(argv: list[str] | None = None) -> ServeSettings:
         default=DEFAULTS.channel_timeout,
         help="seconds an idle connection is kept (default %(default)s)",
     )
-    parser.add_argument("--max-body-bytes", type=int, default=DEFAULTS.max_body_bytes)
+    parser.add_argument(
+        "--max-body-bytes",
+        type=int,
+        default=DEFAULTS.max_body_bytes,
+        help="larger bodies get 413 before they are read (default %(default)s)",
+    )
     args = parser.parse_args(argv)
     if args.threads < 1 or args.connection_limit < 1 or args.max_body_bytes < 1:
         parser.error("--threads, --connection-limit and --max-body-bytes must be at least 1")
+    if args.request_timeout <= 0 or args.channel_timeout <= 0:
+        parser.error("--request-timeout and --channel-timeout must be positive")
     return ServeSettings(
         listen=args.listen,
         threads=args.threads,

@@ -13,9 +13,10 @@ spelling variants of one URL share an entry.
 
 Fetching must not let unsigned requests stall signed ones: every request may name a new,
 well-formed URL. So there is no lock held across a fetch (one fetch per URL at a time, others
-naming that URL wait for it), a fetch has a hard deadline, failures are remembered for minutes,
-and both the fetches running at once and the new URLs fetched per minute are capped; past a
-cap the request is refused at once instead of queuing.
+naming that URL wait for it, but only in the first second of it, and only a few once a key is
+cached), a fetch has a hard deadline,
+failures are remembered for minutes, and both the fetches running at once and the new URLs
+fetched per minute are capped; past a cap the request is refused at once instead of queuing.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import re
 import socket
 import ssl
 import threading
+import time
 import warnings
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
@@ -58,8 +60,17 @@ FAILURE_TTL = timedelta(minutes=5)
 MAX_FAILED_URLS = 1024
 # Amazon rotates its signing certificate about once a year; these caps are far above that.
 MAX_CONCURRENT_FETCHES = 2
-MAX_WAITERS = 4
 NEW_URLS_PER_MINUTE = 10
+# Requests naming a URL whose fetch is under way wait for it, but only within this long of the
+# fetch's start (later ones are refused at once): so a slow fetch can hold threads for at most
+# this long, however many requests name its URL. S3 usually answers in well under it.
+FOLLOW_SECONDS = 1.0
+# How many requests may wait for fetches at once. Waiting holds a server thread, so once a
+# signing key is cached (Alexa's traffic is being answered) a new URL is most likely an attack,
+# or Amazon's rare certificate change: few may wait. Before any key is cached (just started),
+# a burst naming one URL is Alexa's first traffic: all of it may wait.
+MAX_WAITERS_COLD = 64
+MAX_WAITERS_WARM = 2
 RATE_WINDOW = timedelta(minutes=1)
 OS_CA_BUNDLES = (
     "/etc/ssl/certs/ca-certificates.crt",
@@ -218,6 +229,7 @@ class _Flight:
     """One fetch in progress; requests naming the same URL wait on ``done``."""
 
     done: threading.Event = field(default_factory=threading.Event)
+    started: float = field(default_factory=time.monotonic)
     key: RSAPublicKey | None = None
     error: VerificationException | None = None
 
@@ -227,11 +239,11 @@ class FetchLimits:
     """Caps on certificate fetching; see the module docstring for why each exists."""
 
     max_concurrent: int = MAX_CONCURRENT_FETCHES
-    max_waiters: int = MAX_WAITERS
+    max_waiters: int = MAX_WAITERS_COLD
+    max_waiters_warm: int = MAX_WAITERS_WARM
     new_urls_per_minute: int = NEW_URLS_PER_MINUTE
     failure_ttl: timedelta = FAILURE_TTL
-    # A waiter gives up a little after the leader's own deadline.
-    wait_seconds: float = FETCH_TIMEOUT_SECONDS + 1.0
+    follow_seconds: float = FOLLOW_SECONDS
 
 
 class CertificateCache:
@@ -285,16 +297,21 @@ class CertificateCache:
             leading = flight is None
             if leading:
                 flight = self._start_flight(canonical, now)
-            elif self._waiting >= self.limits.max_waiters:
-                raise VerificationException(
-                    "cert_busy", "too many requests are waiting for certificate fetches"
-                )
             else:
+                patience = flight.started + self.limits.follow_seconds - time.monotonic()
+                if patience <= 0:
+                    raise self._slow_fetch(canonical)
+                warm = any(now < cached.expires_at for cached in self._entries.values())
+                cap = self.limits.max_waiters_warm if warm else self.limits.max_waiters
+                if self._waiting >= cap:
+                    raise VerificationException(
+                        "cert_busy", f"{self._waiting} requests are already waiting for certificate fetches"
+                    )
                 self._waiting += 1
         if leading:
             return self._lead(canonical, flight)
         try:
-            return self._follow(canonical, flight)
+            return self._follow(canonical, flight, patience)
         finally:
             with self._lock:
                 self._waiting -= 1
@@ -354,13 +371,19 @@ class CertificateCache:
                 self._flights.pop(canonical, None)
             flight.done.set()
 
-    def _follow(self, canonical: str, flight: _Flight) -> RSAPublicKey:
-        if not flight.done.wait(self.limits.wait_seconds):
-            raise VerificationException("cert_fetch", f"timed out waiting for {canonical}")
+    def _follow(self, canonical: str, flight: _Flight, patience: float) -> RSAPublicKey:
+        if not flight.done.wait(patience):
+            raise self._slow_fetch(canonical)
         if flight.error is not None:
             raise VerificationException(flight.error.check, flight.error.message)
-        assert flight.key is not None
+        if flight.key is None:  # cannot happen: a finished flight has a key or an error
+            raise VerificationException("cert_error", f"the fetch of {canonical} left no key")
         return flight.key
+
+    def _slow_fetch(self, canonical: str) -> VerificationException:
+        return VerificationException(
+            "cert_busy", f"the fetch of {canonical} has taken over {self.limits.follow_seconds:g} s"
+        )
 
     def _download(self, url: str) -> list[x509.Certificate]:
         try:
