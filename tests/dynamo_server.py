@@ -7,6 +7,9 @@ keeps its data in memory, so tables are gone after a restart.
 
 ``ThrottlingProxy`` sits between a client and moto: it answers the next N requests with the
 400 + JSON error body that DynamoDB sends when throttling, and forwards everything else.
+
+``HungServer`` is a store that accepts connections and never answers: it reads whatever
+arrives and keeps every socket open until stopped.
 """
 
 from __future__ import annotations
@@ -218,3 +221,57 @@ class ThrottlingProxy:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class HungServer:
+    """Listens on loopback, accepts every connection, reads requests, never answers."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server((HOST, 0))
+        self._listener.settimeout(0.2)
+        self.url = f"http://{HOST}:{self._listener.getsockname()[1]}"
+        self.accepted = 0
+        self.received = 0  # bytes of requests swallowed
+        self._stopping = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with self._lock:
+                self.accepted += 1
+                self._sockets.append(connection)
+            threading.Thread(target=self._swallow, args=(connection,), daemon=True).start()
+
+    def _swallow(self, connection: socket.socket) -> None:
+        connection.settimeout(0.2)
+        while not self._stopping.is_set():
+            try:
+                data = connection.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if not data:
+                return
+            with self._lock:
+                self.received += len(data)
+
+    def __enter__(self) -> HungServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stopping.set()
+        self._listener.close()
+        self._thread.join(timeout=5)
+        with self._lock:
+            for connection in self._sockets:
+                connection.close()

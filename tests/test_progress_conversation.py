@@ -134,6 +134,7 @@ def test_damaged_stored_data_is_repaired_and_said_once(talk, store):
         {"schema": 1, "completions": "every day", "hold_seconds": "long"},
         store.load(key_of(person))["_version"],
         10**13,
+        1.0,
     )
     assert "damaged" in person.launch()
     assert "damaged" not in person.launch()

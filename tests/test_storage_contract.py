@@ -146,7 +146,7 @@ def sqlite_backend(tmp_path: Path, request) -> Backend:
         text = raw if isinstance(raw, str) else json.dumps(raw)
         with sqlite3.connect(path) as db:
             db.execute(
-                "INSERT OR REPLACE INTO progress VALUES (?, ?, ?, 0)",
+                "INSERT OR REPLACE INTO progress (id, version, profile, written_at) VALUES (?, ?, ?, 0)",
                 (key, "no version" if version is None else version, text),
             )
 

@@ -32,14 +32,16 @@ class MemoryAdapter(ProgressAdapter):
         super().__init__()
         self.store: dict[str, tuple[Any, str]] = {} if store is None else store
 
-    def _read(self, key: str) -> tuple[Any, int] | None:
+    def _read(self, key: str, timeout: float) -> tuple[Any, int] | None:
         with _LOCK:
             item = self.store.get(key)
         if item is None:
             return None
         return decode_profile(item[1]), _stored_version(item)
 
-    def _write(self, key: str, profile: dict[str, Any], expected: int, version: int) -> bool:
+    def _write(
+        self, key: str, profile: dict[str, Any], expected: int, version: int, timeout: float
+    ) -> bool:
         text = json.dumps(profile, separators=(",", ":"))
         with _LOCK:
             if _stored_version(self.store.get(key)) != expected:
@@ -47,6 +49,6 @@ class MemoryAdapter(ProgressAdapter):
             self.store[key] = (version, text)
             return True
 
-    def _delete(self, key: str) -> None:
+    def _delete(self, key: str, timeout: float) -> None:
         with _LOCK:
             self.store.pop(key, None)
