@@ -11,7 +11,8 @@ implemented here once (``ProgressAdapter``) over three small backend primitives:
   change nothing). Keep them with the profile, including in session attributes.
 * ``save_attributes`` writes only when the profile differs from ``_basis``. The write is
   conditional on ``_version``; if someone else saved in between, it re-reads, merges
-  (``progress.merge``) and retries, after a short random pause, until it succeeds or the
+  (``progress.merge``; the backends hand back the stored record with the conflict, so no
+  extra read) and retries, after a short random pause, until it succeeds or the
   turn's storage time runs out (merging loses nothing, so there is no reason to give up
   sooner: under contention some writer wins every round). Afterwards the attributes
   dict is updated IN PLACE to what is now stored (merged profile, new ``_version``), so later
@@ -61,6 +62,18 @@ TURN_SECONDS = 2.0
 # Pause before retrying after a conflict: random up to 5 ms, doubling per conflict to 80 ms,
 # so writers that collided do not collide again in lockstep.
 CONFLICT_PAUSE_SECONDS = (0.005, 0.08)
+
+
+class _Outcome:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+WRITTEN = _Outcome("WRITTEN")  # _write stored the profile
+NOT_KNOWN = _Outcome("NOT_KNOWN")  # _write conflicted and did not learn what is stored
 
 
 class StorageError(PersistenceException):
@@ -207,9 +220,12 @@ class ProgressAdapter(AbstractPersistenceAdapter):
 
     def _write(
         self, key: str, profile: dict[str, Any], expected: int, version: int, timeout: float
-    ) -> bool:
+    ) -> Any:
         """Store ``profile`` at ``version`` if the stored version is still ``expected``
-        (0: nothing stored; UNVERSIONED: stored without a usable version). False on conflict."""
+        (0: nothing stored; UNVERSIONED: stored without a usable version).
+
+        Returns WRITTEN; on a conflict, what is stored now as ``_read`` would return it when
+        the backend learnt it on the way (saving a read), else NOT_KNOWN."""
         raise NotImplementedError
 
     def _delete(self, key: str, timeout: float) -> None:
@@ -268,12 +284,14 @@ class ProgressAdapter(AbstractPersistenceAdapter):
         while True:
             version = next_version(max(expected, 0))
             self.counters.add("writes")
-            if self._bounded(deadline, self._write, key, mine, expected, version):
+            stored = self._bounded(deadline, self._write, key, mine, expected, version)
+            if stored is WRITTEN:
                 return mine, version
             self.counters.add("conflicts")
             conflicts += 1
-            self.counters.add("reads")
-            stored = self._bounded(deadline, self._read, key)
+            if stored is NOT_KNOWN:
+                self.counters.add("reads")
+                stored = self._bounded(deadline, self._read, key)
             if stored is None:
                 if expected != 0:
                     return None

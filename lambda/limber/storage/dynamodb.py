@@ -24,8 +24,8 @@ the deadline whatever the socket does (the worker then ends within its 1 s conne
 read timeouts). A stopped server is reported in well under a second, a store that accepts
 connections and never answers at the deadline, as StorageUnavailable.
 
-Calls made, for IAM: GetItem (ConsistentRead), PutItem (with a ConditionExpression) and
-DeleteItem, on the table only.
+Calls made, for IAM: GetItem (ConsistentRead), PutItem (with a ConditionExpression and
+ReturnValuesOnConditionCheckFailure) and DeleteItem, on the table only.
 """
 
 from __future__ import annotations
@@ -44,8 +44,10 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from limber.storage import (
+    NOT_KNOWN,
     TTL_SECONDS,
     UNVERSIONED,
+    WRITTEN,
     Deadline,
     ProgressAdapter,
     StorageConfigError,
@@ -150,8 +152,10 @@ class DynamoDbAdapter(ProgressAdapter):
         # Strongly consistent: a read after a conflict must see the write that won.
         answer = self._call("get_item", Key=self._key(key), ConsistentRead=True)
         item = answer.get("Item")
-        if item is None:
-            return None
+        return None if item is None else self._record(item)
+
+    @staticmethod
+    def _record(item: dict[str, Any]) -> tuple[Any, int]:
         values = {name: plain(_deserializer.deserialize(value)) for name, value in item.items()}
         if "profile" in values:
             raw = values["profile"]
@@ -161,7 +165,7 @@ class DynamoDbAdapter(ProgressAdapter):
 
     def _write(
         self, key: str, profile: dict[str, Any], expected: int, version: int, timeout: float
-    ) -> bool:
+    ) -> Any:
         if expected == 0:
             condition, values = "attribute_not_exists(id)", {}
         elif expected == UNVERSIONED:
@@ -180,16 +184,23 @@ class DynamoDbAdapter(ProgressAdapter):
             "profile": _serializer.serialize(profile),
             "expires_at": {"N": str(int(time.time()) + TTL_SECONDS)},
         }
-        request: dict[str, Any] = {"Item": item, "ConditionExpression": condition}
+        request: dict[str, Any] = {
+            "Item": item,
+            "ConditionExpression": condition,
+            # A conflict then carries the item that won: merged without another read.
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
         if "#v" in condition:
             request["ExpressionAttributeNames"] = {"#v": "version"}
         if values:
             request["ExpressionAttributeValues"] = values
         try:
             self._call("put_item", **request)
-        except ClientError:  # only ConditionalCheckFailedException gets here
-            return False
-        return True
+        except ClientError as conflict:  # only ConditionalCheckFailedException gets here
+            current = conflict.response.get("Item")
+            # No item: deleted meanwhile, or a store that does not return it (dynalite).
+            return NOT_KNOWN if current is None else self._record(current)
+        return WRITTEN
 
     def _delete(self, key: str, timeout: float) -> None:
         self._call("delete_item", Key=self._key(key))

@@ -10,7 +10,7 @@ import json
 import threading
 from typing import Any
 
-from limber.storage import UNVERSIONED, ProgressAdapter, decode_profile
+from limber.storage import UNVERSIONED, WRITTEN, ProgressAdapter, decode_profile
 
 # One lock for every memory store: adapters sharing a store (two "devices") must check the
 # version and write as one step, as a database transaction would.
@@ -41,13 +41,14 @@ class MemoryAdapter(ProgressAdapter):
 
     def _write(
         self, key: str, profile: dict[str, Any], expected: int, version: int, timeout: float
-    ) -> bool:
+    ) -> Any:
         text = json.dumps(profile, separators=(",", ":"))
         with _LOCK:
-            if _stored_version(self.store.get(key)) != expected:
-                return False
+            item = self.store.get(key)
+            if _stored_version(item) != expected:
+                return None if item is None else (decode_profile(item[1]), _stored_version(item))
             self.store[key] = (version, text)
-            return True
+            return WRITTEN
 
     def _delete(self, key: str, timeout: float) -> None:
         with _LOCK:

@@ -28,6 +28,7 @@ from typing import Any
 from limber.storage import (
     TTL_SECONDS,
     UNVERSIONED,
+    WRITTEN,
     ProgressAdapter,
     StorageConfigError,
     StorageUnavailable,
@@ -159,21 +160,23 @@ class SqliteAdapter(ProgressAdapter):
 
     def _write(
         self, key: str, profile: dict[str, Any], expected: int, version: int, timeout: float
-    ) -> bool:
+    ) -> Any:
         text = json.dumps(profile, separators=(",", ":"))
         now = self.clock()
         try:
             connection = self._bounded_connection(timeout)
             connection.execute("BEGIN IMMEDIATE")
-            row = connection.execute(f"SELECT version FROM progress WHERE id = ? AND {_LIVE}", (key, now))
-            if _stored_version(row.fetchone()) != expected:
+            row = connection.execute(
+                f"SELECT version, profile FROM progress WHERE id = ? AND {_LIVE}", (key, now)
+            ).fetchone()
+            if _stored_version(row) != expected:
                 connection.execute("ROLLBACK")
-                return False
+                return None if row is None else (decode_profile(row[1]), _stored_version(row))
             connection.execute(_UPSERT, (key, version, text, now, now + TTL_SECONDS))
             connection.execute("COMMIT")
             if now >= self._next_sweep:
                 self.sweep()
-            return True
+            return WRITTEN
         except sqlite3.Error as error:
             self._drop_connection()  # closing also rolls back an unfinished transaction
             raise StorageUnavailable(f"SQLite write failed: {error}") from error
