@@ -536,3 +536,12 @@ def test_folder_without_routines_is_refused(tree):
     shutil.rmtree(tree / "routines")
     (tree / "routines").mkdir()
     assert refusal(tree) == f"{tree}: no routines found under routines/"
+
+
+def test_a_skip_reason_said_twice_is_refused(tree):
+    data = read(tree, "stretches", "childs_pose")
+    data["skip_if"] = [*data["skip_if"], "you have had a hip replacement and were told not to kneel"]
+    write(tree, "stretches", "childs_pose", data)
+    message = refusal(tree)
+    assert names_stretch(message, "childs_pose")
+    assert "field 'skip_if' items 3 and 5 both begin 'you have had a hip replacement'" in message

@@ -10,6 +10,7 @@ from limber.core.content import default_library
 from limber.core.routine import MAX_HOLD, MIN_HOLD, steps_of
 from limber.core.ssml import WORDS_PER_SECOND
 from limber.core.step_speech import step_speech
+from limber.core.timing import HALFWAY, TEN_SECONDS_LEFT
 
 LIBRARY = default_library()
 ALL_STEPS = [(routine, index) for routine in LIBRARY.routines for index in range(len(steps_of(routine)))]
@@ -47,8 +48,17 @@ def test_a_preferred_hold_is_timed_and_cued(hold):
     assert spoken_duration(part) == pytest.approx(hold, rel=0.10)
     words = re.sub(r"<[^>]+>", " ", part).split()
     assert words[-5:] == ["Five.", "Four.", "Three.", "Two.", "One."]
-    assert ("Halfway." in part) == (hold >= 30)
-    assert ("Ten seconds left." in part) == (hold >= 20)
+    assert any(cue in part for cue in HALFWAY) == (hold >= 30)
+    assert any(cue in part for cue in TEN_SECONDS_LEFT) == (hold >= 20)
+
+
+def test_consecutive_holds_word_their_cues_differently():
+    for routine in LIBRARY.routines:
+        steps = steps_of(routine)
+        for index in range(len(steps) - 1):
+            parts = [timed_part(step_speech(routine, i, 30).ssml()) for i in (index, index + 1)]
+            cues = [{cue for cue in (*HALFWAY, *TEN_SECONDS_LEFT) if cue in part} for part in parts]
+            assert not cues[0] & cues[1], f"{routine.id} steps {index}, {index + 1}: {cues[0] & cues[1]}"
 
 
 def test_rests_between_sets_are_timed_too():

@@ -32,7 +32,9 @@ REPS_NOT_HOLDS = "This stretch counts reps, so the new hold starts with the next
 def _deliver(library: Library, state: State, index: int, *lead: str, routine: Routine | None = None) -> Reply:
     """Speak the step at ``index`` of ``routine`` (default: the current one) and move there."""
     routine = routine or library.routine(state.position.routine_id)
-    out = speech(*repair_notes(state), *lead).extend(step_speech(routine, index, state.hold))
+    # The same step again (repeat, resume) doesn't repeat who should skip it.
+    again = bool(state.position) and (state.position.routine_id, state.position.step) == (routine.id, index)
+    out = speech(*repair_notes(state), *lead).extend(step_speech(routine, index, state.hold, again=again))
     new_state = state.with_(position=Position(routine.id, index), offer=None, repairs=())
     # Only a changed place is worth a write: repeat and help leave storage alone.
     moved = ("position",) if new_state.position != state.position else ()

@@ -157,6 +157,22 @@ def _id_matches_file(value: str, filename: str, where: str) -> None:
         raise ContentError(f"{where}: field 'id' must match the file name '{stem}'")
 
 
+REASON_OPENING_WORDS = 6  # two reasons opening alike ("you have had a hip replacement ...") say one thing
+
+
+def _no_repeated_reasons(reasons: tuple[str, ...], where: str) -> None:
+    """Each reason is read aloud in one list, so none may repeat another, even in part."""
+    seen: dict[str, int] = {}
+    for i, reason in enumerate(reasons, start=1):
+        opening = " ".join(reason.lower().split()[:REASON_OPENING_WORDS])
+        if opening in seen:
+            raise ContentError(
+                f"{where}: field 'skip_if' items {seen[opening]} and {i} both begin '{opening}'; "
+                "say it once, joining the two"
+            )
+        seen[opening] = i
+
+
 def parse_stretch(data: dict, filename: str) -> Stretch:
     sid = data.get("id")
     where = f"{filename}: stretch '{sid}'" if isinstance(sid, str) else f"{filename}: stretch"
@@ -183,6 +199,8 @@ def parse_stretch(data: dict, filename: str) -> Stretch:
             raise ContentError(f"{where}: field 'setup' has a bad placeholder: {err}") from None
     if sides == ("left", "right") and not any("{side}" in step for step in setup):
         raise ContentError(f"{where}: field 'setup' must say which side with {{side}}")
+    skip_if = _strings(data, "skip_if", where)
+    _no_repeated_reasons(skip_if, where)
     return Stretch(
         id=sid,
         name=_field(data, "name", str, where),
@@ -196,7 +214,7 @@ def parse_stretch(data: dict, filename: str) -> Stretch:
         sets=_int_in(data, "sets", where, 1, 5, default=1),
         rest_seconds=_int_in(data, "rest_seconds", where, 0, 60, default=0),
         safety=_field(data, "safety", str, where),
-        skip_if=_strings(data, "skip_if", where),
+        skip_if=skip_if,
         sources=_sources(data, where),
     )
 

@@ -66,7 +66,9 @@ def step_data(routine: Routine, index: int, hold: int | None, starts: float, end
     step = steps_of(routine)[index]
     stretch = step.stretch
     total = len(routine.stretches)
-    position = f"Stretch {step.stretch_number} of {total} · {side_phrase(step.side)}"
+    position = f"Stretch {step.stretch_number} of {total}"
+    if side_phrase(step.side):
+        position += f" · {side_phrase(step.side)}"
     if stretch.sets > 1:
         position += f" · set {step.set_number} of {stretch.sets}"
     start_ms, end_ms = round(starts * 1000), round(ends * 1000)

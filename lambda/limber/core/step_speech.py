@@ -1,39 +1,101 @@
-"""The spoken text of one step of a routine: position, set-up, timed hold, what next."""
+"""The spoken text of one step of a routine: position, set-up, timed hold, what next.
+
+What people need once is said once. Who should skip a stretch comes before its first side
+and first set only, and not when the same step is heard again (``again``: a repeat or a
+resume). A second side gets only the set-up lines that change (the ones naming a side), a
+later set none. A skip reason already explained earlier in the routine is said the second
+time without its explanation. Cues rotate through small sets of wordings, picked by the
+step's index, so consecutive steps never say the same sentence and a step's speech stays a
+pure function of (routine, step, hold, again), which is what lets it be cached.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from limber.core.content import Routine
+from limber.core.content import Routine, Stretch
 from limber.core.routine import Step, hold_for, is_last, step_at, steps_of
 from limber.core.ssml import Speech
-from limber.core.timing import hold_speech, number_word, reps_speech, rest_speech
+from limber.core.timing import hold_speech, number_word, pick, reps_speech, rest_speech
 from limber.core.words import spoken_list
 
 SETUP_PAUSE_SECONDS = 1.0  # time to move between set-up steps
 GET_READY_SECONDS = 2.0  # time to settle into position before the hold starts
 
+SKIP_LEADS = ("Skip this one if", "Leave this one out if", "Give this one a miss if")
+FEEL_LEADS = ("You should feel", "Aim to feel", "Look for")
+NEXT_STRETCH = ("Say next for {name}.", "Next is {name}. Say next when you're ready.",
+                "Say next when you're ready for {name}.")
+LATER_SET = ("Same again.", "Same as before.", "Just as before.")
+REPROMPTS = {
+    "side": ("Say next for the {side} side, or repeat to do this side again.",
+             "Ready for the {side} side? Say next. Or say repeat for this side again."),
+    "set": ("Say next for set {set}, or stop to finish for now.",
+            "Say next when you're ready for set {set}."),
+    "stretch": ("Say next to carry on, repeat to do that one again, or stop to finish for now.",
+                "Say next to move on, or repeat to do it again.",
+                "Say next when you're ready, or stop to finish for now."),
+    "last": ("Say next to finish, or repeat to do that one again.",),
+}
+# "explanation" in a skip reason: "you are over sixteen weeks pregnant, as lying flat ..."
+REASON_SEPARATOR = ", as "
+
 
 def side_phrase(side: str) -> str:
-    return "both sides" if side == "both" else f"{side} side"
+    """ "left side", "right side", or nothing for a stretch done in one position."""
+    return "" if side == "both" else f"{side} side"
 
 
 def heading(routine: Routine, step: Step) -> str:
-    """The exact opening of every step: "Stretch 2 of 6: name, left side." """
+    """The exact opening of every step: "Stretch 2 of 6: name, left side." (the side only
+    where there are two)."""
+    side = side_phrase(step.side)
     return (
         f"Stretch {step.stretch_number} of {len(routine.stretches)}: "
-        f"{step.stretch.name}, {side_phrase(step.side)}."
+        f"{step.stretch.name}{', ' + side if side else ''}."
     )
 
 
 def setup_lines(step: Step) -> list[str]:
+    """Every set-up line for this side (what a screen shows, and "how do I do this")."""
     other = {"left": "right", "right": "left"}.get(step.side, "")
     return [line.format(side=step.side, other=other) for line in step.stretch.setup]
 
 
-def feel_sentence(feel: str) -> str:
+def spoken_setup(step: Step) -> list[str]:
+    """The set-up said aloud: all of it for the first side's first set; for the second side
+    only the lines that name a side (what changes); for a later set, nothing."""
+    if step.set_number > 1:
+        return []
+    lines = setup_lines(step)
+    if step.side != "right":
+        return lines
+    return [line for line, raw in zip(lines, step.stretch.setup, strict=True) if "{" in raw]
+
+
+def feel_sentence(feel: str, variant: int = 0) -> str:
     """Content writes what to feel as a phrase: "A gentle pull across the hip." """
-    return f"You should feel {feel[0].lower()}{feel[1:]}"
+    return f"{pick(FEEL_LEADS, variant)} {feel[0].lower()}{feel[1:]}"
+
+
+def skip_reasons(routine: Routine, stretch: Stretch) -> list[str]:
+    """Who should skip ``stretch``, each reason once; a reason already explained for an earlier
+    stretch of ``routine`` loses its explanation (", as ...") the second time."""
+    earlier = set()
+    for other in routine.stretches:
+        if other is stretch:
+            break
+        earlier.update(other.skip_if)
+    out: list[str] = []
+    for reason in dict.fromkeys(stretch.skip_if):
+        if reason in earlier and REASON_SEPARATOR in reason:
+            reason = reason.split(REASON_SEPARATOR, 1)[0]
+        out.append(reason)
+    return list(dict.fromkeys(out))
+
+
+def skip_sentence(routine: Routine, stretch: Stretch, variant: int = 0) -> str:
+    return f"{pick(SKIP_LEADS, variant)} {spoken_list(skip_reasons(routine, stretch), 'or')}."
 
 
 def what_next(routine: Routine, index: int) -> str:
@@ -42,40 +104,56 @@ def what_next(routine: Routine, index: int) -> str:
         return "That was the last one. Say next to finish."
     current, following = step_at(routine, index), step_at(routine, index + 1)
     if following.stretch_number == current.stretch_number:
-        if following.set_number != current.set_number:
+        if following.side == current.side:
             return f"Say next for set {number_word(following.set_number)}."
         return f"Say next for the {following.side} side."
-    return f"Say next for the next stretch, {following.stretch.name}."
+    return pick(NEXT_STRETCH, current.stretch_number).format(name=following.stretch.name)
 
 
-def step_speech(routine: Routine, index: int, hold_preference: int | None) -> Speech:
-    """A fresh copy of the step's speech: callers may add to it."""
-    return _step_speech(routine, index, hold_preference).copy()
+def step_reprompt(routine: Routine, index: int) -> str:
+    """What to say if the person is quiet after a step, fitting the moment (another side, the
+    next set, the next stretch, or the finish) and varied from one step to the next."""
+    if is_last(routine, index):
+        return pick(REPROMPTS["last"], index)
+    current, following = step_at(routine, index), step_at(routine, index + 1)
+    if following.stretch_number == current.stretch_number:
+        if following.side == current.side:
+            return pick(REPROMPTS["set"], index).format(set=number_word(following.set_number))
+        return pick(REPROMPTS["side"], index).format(side=following.side)
+    return pick(REPROMPTS["stretch"], index)
 
 
-@lru_cache(maxsize=512)
-def _step_speech(routine: Routine, index: int, hold_preference: int | None) -> Speech:
-    # A step's words depend only on the content and the hold, so each is built once.
+def step_speech(routine: Routine, index: int, hold_preference: int | None, *, again: bool = False) -> Speech:
+    """A fresh copy of the step's speech: callers may add to it. ``again`` is for a step heard
+    before (repeat, resume): who should skip it is not said a second time."""
+    return _step_speech(routine, index, hold_preference, again).copy()
+
+
+@lru_cache(maxsize=1024)
+def _step_speech(routine: Routine, index: int, hold_preference: int | None, again: bool) -> Speech:
+    # A step's words depend only on the content, the hold and ``again``, so each is built once.
     step = steps_of(routine)[index]
     stretch = step.stretch
     speech = Speech().say(heading(routine, step))
     if stretch.sets > 1:
         speech.say(f"Set {number_word(step.set_number)} of {number_word(stretch.sets)}.")
     first_time = step.set_number == 1 and step.side in ("left", "both")
-    if first_time:  # before getting into position: who should leave this stretch out
-        speech.say(f"Skip this one if {spoken_list(list(stretch.skip_if), 'or')}.")
-    for line in setup_lines(step):
+    if first_time and not again:  # before getting into position: who should leave this stretch out
+        speech.say(skip_sentence(routine, stretch, step.stretch_number))
+    if step.set_number > 1:
+        speech.say(pick(LATER_SET, index))
+    for line in spoken_setup(step):
         speech.say(line).pause(SETUP_PAUSE_SECONDS)
     if first_time:
-        speech.say(feel_sentence(stretch.feel), stretch.safety)
+        speech.say(feel_sentence(stretch.feel, step.stretch_number), stretch.safety)
     speech.pause(GET_READY_SECONDS).say("Starting now.").mark("hold_start")
     hold = hold_for(stretch, hold_preference)
     if hold is not None:
-        speech.extend(hold_speech(hold))
+        speech.extend(hold_speech(hold, index))
     else:
         speech.extend(reps_speech(stretch.reps, stretch.rep_seconds))
     speech.mark("hold_end").say("Release.")
     if stretch.rest_seconds and step.set_number < stretch.sets:
         speech.say(f"Rest for {stretch.rest_seconds} seconds.")
-        speech.extend(rest_speech(stretch.rest_seconds)).say("Rest over.")
+        speech.extend(rest_speech(stretch.rest_seconds, index)).say("Rest over.")
     return speech.say(what_next(routine, index))
