@@ -275,6 +275,9 @@ def tree(tmp_path: Path) -> Path:
     """A writable copy of the shipped content."""
     shutil.copytree(content_dir() / "stretches", tmp_path / "stretches")
     shutil.copytree(content_dir() / "routines", tmp_path / "routines")
+    for extra in ("movement.toml", "pain_education.toml"):
+        if (content_dir() / extra).exists():
+            shutil.copy(content_dir() / extra, tmp_path / extra)
     return tmp_path
 
 
@@ -545,3 +548,37 @@ def test_a_skip_reason_said_twice_is_refused(tree):
     message = refusal(tree)
     assert names_stretch(message, "childs_pose")
     assert "field 'skip_if' items 3 and 5 both begin 'you have had a hip replacement'" in message
+
+
+def test_a_stretch_in_an_unknown_position_is_refused(tree):
+    message = break_stretch(tree, "pelvic_tilt", position="upside_down")
+    assert names_stretch(message, "pelvic_tilt")
+    assert "field 'position' is 'upside_down', not one of: chair, " in message
+
+
+def test_set_up_moves_must_match_the_lines_and_name_known_moves(tree):
+    message = break_stretch(tree, "pelvic_tilt", setup_moves=["", "turn_over"])
+    assert message.endswith("field 'setup_moves' has 2 items for 3 set-up lines")
+    message = break_stretch(tree, "pelvic_tilt", setup_moves=["", "cartwheel", ""])
+    assert message.endswith("field 'setup_moves' item 2 is 'cartwheel', not a move")
+
+
+def test_movement_table_is_required_and_checked(tree):
+    path = tree / "movement.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('move = "turn_over"', 'move = "somersault"'), encoding="utf-8")
+    assert "field 'move' is 'somersault', not a move" in refusal(tree)
+    path.unlink()
+    assert refusal(tree) == f"{tree}: movement.toml is missing"
+
+
+def test_a_routine_starting_in_an_unknown_position_is_refused(tree):
+    data = read(tree, "routines", "desk_reset")
+    data["starts_in"] = "sofa"
+    write(tree, "routines", "desk_reset", data)
+    assert refusal(tree).endswith("field 'starts_in' is 'sofa', not a position in movement.toml")
+
+
+def test_every_stretch_names_its_position(library):
+    for stretch in library.stretches.values():
+        assert stretch.position in library.movement.places, stretch.id

@@ -33,8 +33,11 @@ STRETCH_FIELDS = {
     "safety",
     "skip_if",
     "sources",
+    "position",
+    "setup_moves",
 }
-ROUTINE_FIELDS = {"id", "name", "summary", "synonyms", "stretches", "order"}
+ROUTINE_FIELDS = {"id", "name", "summary", "synonyms", "stretches", "order", "starts_in"}
+DEFAULT_START = "standing"  # where a routine assumes the person is when it starts
 
 
 class ContentError(ValueError):
@@ -45,6 +48,40 @@ class ContentError(ValueError):
 class Source:
     title: str
     url: str
+
+
+@dataclass(frozen=True)
+class Place:
+    """A position a stretch is done in: its group ("up", "chair", "floor") and the move
+    between its left and right side."""
+
+    group: str
+    switch: str
+
+
+@dataclass(frozen=True)
+class Movement:
+    """``content/movement.toml``: seconds per move, and which move gets the body from one
+    position to another."""
+
+    moves: dict[str, float]
+    places: dict[str, Place]
+    transitions: tuple[tuple[frozenset[str], frozenset[str], str], ...]
+
+    def between(self, before: str, after: str) -> str:
+        """The move from position ``before`` to ``after`` (names of positions)."""
+        if before == after:
+            return "settle"
+        for sources, targets, move in self.transitions:
+            if before in sources and after in targets:
+                return move
+        for sources, targets, move in self.transitions:
+            if self.places[before].group in sources and self.places[after].group in targets:
+                return move
+        return "settle"
+
+    def seconds(self, move: str) -> float:
+        return self.moves[move]
 
 
 @dataclass(frozen=True)
@@ -63,6 +100,8 @@ class Stretch:
     safety: str
     skip_if: tuple[str, ...]
     sources: tuple[Source, ...]
+    position: str = DEFAULT_START  # a name in movement.toml [positions]
+    setup_moves: tuple[str, ...] = ()  # per set-up line: a move name, or "" for the usual pause
 
     @property
     def is_timed(self) -> bool:
@@ -77,6 +116,8 @@ class Routine:
     synonyms: tuple[str, ...]
     stretches: tuple[Stretch, ...]
     order: int = 100  # where it comes in spoken lists; ties go by id
+    starts_in: str = DEFAULT_START  # the position the person is in when it starts
+    movement: Movement | None = None  # the pacing table, shared by every routine
 
     def __hash__(self) -> int:
         # By id only: the generated hash walked every stretch's fields on each steps_of()
@@ -88,6 +129,7 @@ class Routine:
 class Library:
     routines: tuple[Routine, ...]
     stretches: dict[str, Stretch]
+    movement: Movement | None = None
 
     def routine(self, routine_id: str | None) -> Routine | None:
         return next((r for r in self.routines if r.id == routine_id), None)
@@ -173,7 +215,7 @@ def _no_repeated_reasons(reasons: tuple[str, ...], where: str) -> None:
         seen[opening] = i
 
 
-def parse_stretch(data: dict, filename: str) -> Stretch:
+def parse_stretch(data: dict, filename: str, movement: Movement | None = None) -> Stretch:
     sid = data.get("id")
     where = f"{filename}: stretch '{sid}'" if isinstance(sid, str) else f"{filename}: stretch"
     _known_fields(data, STRETCH_FIELDS, where)
@@ -201,6 +243,7 @@ def parse_stretch(data: dict, filename: str) -> Stretch:
         raise ContentError(f"{where}: field 'setup' must say which side with {{side}}")
     skip_if = _strings(data, "skip_if", where)
     _no_repeated_reasons(skip_if, where)
+    position, setup_moves = _pacing(data, where, len(setup), movement)
     return Stretch(
         id=sid,
         name=_field(data, "name", str, where),
@@ -216,10 +259,29 @@ def parse_stretch(data: dict, filename: str) -> Stretch:
         safety=_field(data, "safety", str, where),
         skip_if=skip_if,
         sources=_sources(data, where),
+        position=position,
+        setup_moves=setup_moves,
     )
 
 
-def parse_routine(data: dict, filename: str, stretches: dict[str, Stretch]) -> Routine:
+def _pacing(data: dict, where: str, lines: int, movement: Movement | None) -> tuple[str, tuple[str, ...]]:
+    """The stretch's position, and a move (or "") for each set-up line, checked against movement.toml."""
+    position = _field(data, "position", str, where, required=movement is not None) or DEFAULT_START
+    if movement is not None and position not in movement.places:
+        known = ", ".join(sorted(movement.places))
+        raise ContentError(f"{where}: field 'position' is '{position}', not one of: {known}")
+    moves = _field(data, "setup_moves", list, where, required=False) or []
+    if moves and len(moves) != lines:
+        raise ContentError(f"{where}: field 'setup_moves' has {len(moves)} items for {lines} set-up lines")
+    for i, move in enumerate(moves, start=1):
+        if not isinstance(move, str) or (move and movement is not None and move not in movement.moves):
+            raise ContentError(f"{where}: field 'setup_moves' item {i} is {move!r}, not a move")
+    return position, tuple(moves)
+
+
+def parse_routine(
+    data: dict, filename: str, stretches: dict[str, Stretch], movement: Movement | None = None
+) -> Routine:
     rid = data.get("id")
     where = f"{filename}: routine '{rid}'" if isinstance(rid, str) else f"{filename}: routine"
     _known_fields(data, ROUTINE_FIELDS, where)
@@ -238,7 +300,51 @@ def parse_routine(data: dict, filename: str, stretches: dict[str, Stretch]) -> R
         synonyms=_strings(data, "synonyms", where),
         stretches=tuple(stretches[s] for s in ids),
         order=_int_in(data, "order", where, 0, 1000, default=100),
+        starts_in=_starts_in(data, where, movement),
+        movement=movement,
     )
+
+
+def _starts_in(data: dict, where: str, movement: Movement | None) -> str:
+    value = _field(data, "starts_in", str, where, required=False) or DEFAULT_START
+    if movement is not None and value not in movement.places:
+        raise ContentError(f"{where}: field 'starts_in' is '{value}', not a position in movement.toml")
+    return value
+
+
+def parse_movement(data: dict, filename: str = "movement.toml") -> Movement:
+    moves = _field(data, "moves", dict, filename)
+    for name, seconds in moves.items():
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 < seconds <= 20:
+            raise ContentError(f"{filename}: moves: '{name}' must be seconds from 0 to 20, not {seconds!r}")
+    for needed in ("between_lines", "settle"):
+        if needed not in moves:
+            raise ContentError(f"{filename}: moves: '{needed}' is missing")
+    places = {}
+    for name, place in _field(data, "positions", dict, filename).items():
+        spot = f"{filename}: positions: '{name}'"
+        if not isinstance(place, dict):
+            raise ContentError(f"{spot} must be a table with group and switch")
+        group, switch = _field(place, "group", str, spot), _field(place, "switch", str, spot)
+        if switch not in moves:
+            raise ContentError(f"{spot}: field 'switch' is '{switch}', not a move")
+        places[name] = Place(group, switch)
+    groups = {p.group for p in places.values()}
+    transitions = []
+    for i, item in enumerate(_field(data, "transitions", list, filename), start=1):
+        spot = f"{filename}: transitions item {i}"
+        if not isinstance(item, dict):
+            raise ContentError(f"{spot} must be a table with from, to and move")
+        ends = [frozenset(_strings(item, key, spot)) for key in ("from", "to")]
+        for names in ends:
+            unknown = sorted(names - set(places) - groups)
+            if unknown:
+                raise ContentError(f"{spot}: '{unknown[0]}' is neither a position nor a group")
+        move = _field(item, "move", str, spot)
+        if move not in moves:
+            raise ContentError(f"{spot}: field 'move' is '{move}', not a move")
+        transitions.append((ends[0], ends[1], move))
+    return Movement({k: float(v) for k, v in moves.items()}, places, tuple(transitions))
 
 
 def _read_toml(path: Path) -> dict:
@@ -250,15 +356,18 @@ def _read_toml(path: Path) -> dict:
 
 def load_library(folder: Path) -> Library:
     """Load and cross-check every stretch and routine under ``folder``."""
+    if not (folder / "movement.toml").is_file():
+        raise ContentError(f"{folder}: movement.toml is missing")
+    movement = parse_movement(_read_toml(folder / "movement.toml"))
     stretches: dict[str, Stretch] = {}
     for path in sorted((folder / "stretches").glob("*.toml")):
-        stretch = parse_stretch(_read_toml(path), f"stretches/{path.name}")
+        stretch = parse_stretch(_read_toml(path), f"stretches/{path.name}", movement)
         if stretch.id in stretches:
             raise ContentError(f"stretches/{path.name}: stretch '{stretch.id}': field 'id' is a duplicate")
         stretches[stretch.id] = stretch
     routines = []
     for path in sorted((folder / "routines").glob("*.toml")):
-        routine = parse_routine(_read_toml(path), f"routines/{path.name}", stretches)
+        routine = parse_routine(_read_toml(path), f"routines/{path.name}", stretches, movement)
         where = f"routines/{path.name}: routine '{routine.id}'"
         for other in routines:
             shared = {s.lower() for s in routine.synonyms} & {s.lower() for s in other.synonyms}
@@ -267,7 +376,7 @@ def load_library(folder: Path) -> Library:
         routines.append(routine)
     if not routines:
         raise ContentError(f"{folder}: no routines found under routines/")
-    return Library(tuple(sorted(routines, key=lambda r: (r.order, r.id))), stretches)
+    return Library(tuple(sorted(routines, key=lambda r: (r.order, r.id))), stretches, movement)
 
 
 def content_dir() -> Path:

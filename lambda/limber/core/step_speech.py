@@ -19,7 +19,7 @@ from limber.core.ssml import Speech
 from limber.core.timing import hold_speech, number_word, pick, reps_speech, rest_speech
 from limber.core.words import spoken_list
 
-SETUP_PAUSE_SECONDS = 1.0  # time to move between set-up steps
+SETUP_PAUSE_SECONDS = 1.5  # between set-up lines when content has no movement table
 GET_READY_SECONDS = 2.0  # time to settle into position before the hold starts
 
 SKIP_LEADS = ("Skip this one if", "Leave this one out if", "Give this one a miss if")
@@ -62,15 +62,47 @@ def setup_lines(step: Step) -> list[str]:
     return [line.format(side=step.side, other=other) for line in step.stretch.setup]
 
 
+def _spoken_line_numbers(step: Step) -> list[int]:
+    if step.set_number > 1:
+        return []
+    raw = step.stretch.setup
+    return [i for i, line in enumerate(raw) if step.side != "right" or "{" in line]
+
+
 def spoken_setup(step: Step) -> list[str]:
     """The set-up said aloud: all of it for the first side's first set; for the second side
     only the lines that name a side (what changes); for a later set, nothing."""
-    if step.set_number > 1:
-        return []
     lines = setup_lines(step)
-    if step.side != "right":
-        return lines
-    return [line for line, raw in zip(lines, step.stretch.setup, strict=True) if "{" in raw]
+    return [lines[i] for i in _spoken_line_numbers(step)]
+
+
+def previous_position(routine: Routine, step: Step) -> str:
+    """Where the body is before this stretch: the last stretch's position, or the routine's start."""
+    if step.stretch_number == 1:
+        return routine.starts_in
+    return routine.stretches[step.stretch_number - 2].position
+
+
+def setup_moves(routine: Routine, index: int) -> list[tuple[str, float]]:
+    """(move, seconds of quiet) after each spoken set-up line. The first line moves the body
+    into place (from the last stretch, or to the other side); a stretch may name a move for
+    any line; every other line gets the usual short pause."""
+    step = steps_of(routine)[index]
+    stretch, movement = step.stretch, routine.movement
+    numbers = _spoken_line_numbers(step)
+    if movement is None:  # content built by hand without a movement table
+        return [("between_lines", SETUP_PAUSE_SECONDS) for _ in numbers]
+    if step.side == "right":
+        entry = movement.places[stretch.position].switch
+    else:
+        entry = movement.between(previous_position(routine, step), stretch.position)
+    out = []
+    for n, line in enumerate(numbers):
+        named = stretch.setup_moves[line] if stretch.setup_moves else ""
+        candidates = [named or "between_lines"] + ([entry] if n == 0 else [])
+        move = max(candidates, key=movement.seconds)
+        out.append((move, movement.seconds(move)))
+    return out
 
 
 def feel_sentence(feel: str, variant: int = 0) -> str:
@@ -83,7 +115,7 @@ def skip_reasons(routine: Routine, stretch: Stretch) -> list[str]:
     stretch of ``routine`` loses its explanation (", as ...") the second time."""
     earlier = set()
     for other in routine.stretches:
-        if other is stretch:
+        if other.id == stretch.id:  # by id: equal routines from another load share caches
             break
         earlier.update(other.skip_if)
     out: list[str] = []
@@ -142,8 +174,8 @@ def _step_speech(routine: Routine, index: int, hold_preference: int | None, agai
         speech.say(skip_sentence(routine, stretch, step.stretch_number))
     if step.set_number > 1:
         speech.say(pick(LATER_SET, index))
-    for line in spoken_setup(step):
-        speech.say(line).pause(SETUP_PAUSE_SECONDS)
+    for line, (_move, seconds) in zip(spoken_setup(step), setup_moves(routine, index), strict=True):
+        speech.say(line).pause(seconds)
     if first_time:
         speech.say(feel_sentence(stretch.feel, step.stretch_number), stretch.safety)
     speech.pause(GET_READY_SECONDS).say("Starting now.").mark("hold_start")
