@@ -11,11 +11,13 @@ from limber.core.routine import steps_of
 from limber.core.step_speech import (
     SKIP_LEADS,
     heading,
+    same_place,
     setup_lines,
     skip_reasons,
     spoken_setup,
     step_reprompt,
     step_speech,
+    variant_speech,
 )
 
 LIBRARY = default_library()
@@ -131,3 +133,54 @@ def test_repeat_and_resume_do_not_read_the_skip_list_again(talk):
     # Moving on to a new stretch does say who should skip that one.
     assert SKIP.search(person.say("AMAZON.NextIntent"))
 
+
+
+# --- the easier version and the alternative --------------------------------------------------
+
+
+def test_the_easier_version_says_what_changes_and_keeps_the_place():
+    routine = LIBRARY.routine("hip_flexors")
+    index = next(i for i, s in enumerate(steps_of(routine)) if s.stretch.id == "kneeling_hip_flexor_stretch")
+    step = steps_of(routine)[index]
+    text = " ".join(re.sub(r"<[^>]+>", " ", variant_speech(routine, index, None, "easier").ssml()).split())
+    assert text.startswith(heading(routine, step))
+    assert step.stretch.easier.say in text and "Starting now." in text
+    assert text.endswith("Say next for the right side.")
+    assert not SKIP.search(text) and setup_lines(step)[0] not in text  # they have just heard those
+
+
+def test_the_alternative_is_off_the_floor_with_its_own_safety_and_skip_list():
+    routine = LIBRARY.routine("low_back_and_hips")
+    for index, step in enumerate(steps_of(routine)):
+        speech = variant_speech(routine, index, None, "alternative")
+        other = step.stretch.alternative_stretch
+        text = " ".join(re.sub(r"<[^>]+>", " ", speech.ssml()).split())
+        assert f"Stretch {step.stretch_number} of 7: {other.name}" in text
+        assert SKIP.search(text) and other.safety in text and setup_lines_of(other)[0] in text
+        assert "hold_start" in speech.marks and "hold_end" in speech.marks
+        if step.side == "both" and other.sides == ("left", "right"):  # knee rolls become a seated twist
+            assert text.count("Starting now.") == 2 and "Now the other side." in text
+    assert variant_speech(LIBRARY.routine("desk_reset"), 0, None, "alternative") is None  # already on a chair
+    with pytest.raises(ValueError):
+        variant_speech(routine, 0, None, "harder")
+
+
+def setup_lines_of(stretch):
+    return [line.format(side="left", other="right") for line in stretch.setup]
+
+
+@ROUTINES
+def test_same_place_moves_between_a_routine_and_its_versions(routine):
+    no_floor = LIBRARY.variant(routine.id, "no_floor")
+    quick = LIBRARY.variant(routine.id, "quick")
+    for index, step in enumerate(steps_of(routine)):
+        there = steps_of(no_floor)[same_place(routine, index, no_floor)]
+        assert there.stretch_number == step.stretch_number
+        if step.side != "both" and there.stretch.sides == step.stretch.sides:
+            assert there.side == step.side
+        back = same_place(no_floor, same_place(routine, index, no_floor), routine)
+        assert steps_of(routine)[back].stretch_number == step.stretch_number
+        in_quick = steps_of(quick)[same_place(routine, index, quick)]
+        quick_ids = [s.id for s in quick.stretches]
+        if step.stretch.id in quick_ids:
+            assert in_quick.stretch.id == step.stretch.id

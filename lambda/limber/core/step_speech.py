@@ -189,3 +189,103 @@ def _step_speech(routine: Routine, index: int, hold_preference: int | None, agai
         speech.say(f"Rest for {stretch.rest_seconds} seconds.")
         speech.extend(rest_speech(stretch.rest_seconds, index)).say("Rest over.")
     return speech.say(what_next(routine, index))
+
+
+# --- a way for every body: the easier version of a step, or its chair or standing alternative ---
+
+EASIER_LEADS = ("An easier way.", "Let's make it easier.")
+ALTERNATIVE_LEAD = "Here's a version off the floor."
+OTHER_SIDE = "Now the other side."
+
+
+def has_alternative(routine: Routine, index: int) -> bool:
+    return steps_of(routine)[index].stretch.alternative_stretch is not None
+
+
+def variant_speech(
+    routine: Routine, index: int, hold_preference: int | None, variant: str = "easier"
+) -> Speech | None:
+    """The step at ``index`` done another way, as one response: ``"easier"`` (the content's
+    easier version: what to change, then a hold or reps that may be shorter) or
+    ``"alternative"`` (the chair or standing stretch content gives for a floor or kneeling one,
+    with its own skip list, set-up and safety cue). None when the stretch has no such version.
+    The person stays at the same place in the routine: the closing line is the step's own."""
+    step = steps_of(routine)[index]
+    if variant == "easier":
+        return _easier_speech(routine, index, hold_preference) if step.stretch.easier else None
+    if variant == "alternative":
+        if not has_alternative(routine, index):
+            return None
+        return _alternative_speech(routine, index, hold_preference)
+    raise ValueError(f"variant must be 'easier' or 'alternative', not {variant!r}")
+
+
+def _timed_part(speech: Speech, stretch: Stretch, hold: int | None, reps: int | None, variant: int) -> None:
+    speech.pause(GET_READY_SECONDS).say("Starting now.").mark("hold_start")
+    if hold is not None:
+        speech.extend(hold_speech(hold, variant))
+    else:
+        speech.extend(reps_speech(reps, stretch.rep_seconds))
+    speech.mark("hold_end").say("Release.")
+
+
+def _easier_speech(routine: Routine, index: int, hold_preference: int | None) -> Speech:
+    step = steps_of(routine)[index]
+    stretch, easier = step.stretch, step.stretch.easier
+    speech = Speech().say(heading(routine, step), pick(EASIER_LEADS, index), easier.say)
+    usual = hold_for(stretch, hold_preference)
+    hold = min(easier.hold_seconds, usual) if easier.hold_seconds and usual else usual
+    reps = easier.reps or stretch.reps
+    _timed_part(speech, stretch, hold, reps if hold is None else None, index + 1)
+    return speech.say(what_next(routine, index))
+
+
+def _alternative_speech(routine: Routine, index: int, hold_preference: int | None) -> Speech:
+    step = steps_of(routine)[index]
+    alternative = step.stretch.alternative_stretch
+    # A one-position stretch swapped for a two-sided one does both sides here, so none is missed.
+    if alternative.sides == ("left", "right"):
+        sides = [step.side] if step.side != "both" else ["left", "right"]
+    else:
+        sides = ["both"]
+    speech = Speech().say(ALTERNATIVE_LEAD)
+    hold = hold_for(alternative, hold_preference)
+    for n, side in enumerate(sides):
+        alt_step = Step(step.stretch_number, alternative, side, 1)
+        if n == 0:
+            speech.say(heading(routine, alt_step), skip_sentence(routine, alternative, step.stretch_number))
+            lines = setup_lines(alt_step)
+            entry = (routine.movement.between(step.stretch.position, alternative.position)
+                     if routine.movement else "between_lines")
+        else:
+            speech.say(OTHER_SIDE)
+            lines = spoken_setup(Step(step.stretch_number, alternative, "right", 1))
+            movement = routine.movement
+            entry = movement.places[alternative.position].switch if movement else "between_lines"
+        for k, line in enumerate(lines):
+            move = entry if k == 0 else "between_lines"
+            seconds = routine.movement.seconds(move) if routine.movement else SETUP_PAUSE_SECONDS
+            speech.say(line).pause(seconds)
+        if n == 0:
+            speech.say(feel_sentence(alternative.feel, step.stretch_number), alternative.safety)
+        _timed_part(speech, alternative, hold, alternative.reps, index + n)
+    return speech.say(what_next(routine, index))
+
+
+def same_place(from_routine: Routine, index: int, to_routine: Routine) -> int:
+    """Where step ``index`` of one version of a routine is in another (its no-floor or quick
+    version, or back): the same stretch (stretch for stretch between a routine and its
+    no-floor version, by id for a quick one), on the same side where it has one; a stretch the
+    other version leaves out goes to the next one it does; past its end, its last step."""
+    step = steps_of(from_routine)[index]
+    target = steps_of(to_routine)
+    if len(from_routine.stretches) == len(to_routine.stretches):
+        hits = [i for i, c in enumerate(target) if c.stretch_number == step.stretch_number]
+    else:
+        hits = [i for i, c in enumerate(target) if c.stretch.id == step.stretch.id]
+    if hits:
+        same_side = [i for i in hits if target[i].side == step.side and target[i].set_number == 1]
+        return (same_side or hits)[0]
+    later = [s.id for s in from_routine.stretches[step.stretch_number:]]
+    following = [i for i, c in enumerate(target) if c.stretch.id in later]
+    return following[0] if following else len(target) - 1
