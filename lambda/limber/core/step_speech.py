@@ -56,6 +56,16 @@ def heading(routine: Routine, step: Step) -> str:
     )
 
 
+def exact_place(routine: Routine, step: Step) -> str:
+    """ "stretch 3 of 7, right side, set two of three": the place, exactly, mid-sentence."""
+    where = f"stretch {step.stretch_number} of {len(routine.stretches)}"
+    if side_phrase(step.side):
+        where += f", {side_phrase(step.side)}"
+    if step.stretch.sets > 1:
+        where += f", set {number_word(step.set_number)} of {number_word(step.stretch.sets)}"
+    return where
+
+
 def setup_lines(step: Step) -> list[str]:
     """Every set-up line for this side (what a screen shows, and "how do I do this")."""
     other = {"left": "right", "right": "left"}.get(step.side, "")
@@ -289,3 +299,13 @@ def same_place(from_routine: Routine, index: int, to_routine: Routine) -> int:
     later = [s.id for s in from_routine.stretches[step.stretch_number:]]
     following = [i for i, c in enumerate(target) if c.stretch.id in later]
     return following[0] if following else len(target) - 1
+
+
+def routine_seconds(routine: Routine, hold_preference: int | None = None) -> float:
+    """How long the whole routine takes, every step's speech and silence, from its own estimate."""
+    steps = range(len(steps_of(routine)))
+    return sum(step_speech(routine, i, hold_preference).estimated_seconds for i in steps)
+
+
+def routine_minutes(routine: Routine, hold_preference: int | None = None) -> int:
+    return max(1, round(routine_seconds(routine, hold_preference) / 60))
