@@ -8,7 +8,7 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
 from limber.skill import screens
-from limber.skill.handlers import habits, routine, screening, session
+from limber.skill.handlers import habits, reminders, routine, screening, session
 from limber.skill.interceptors import RecoverFromAnyError, SaveSessionState
 
 FROM_ENV = object()
@@ -28,6 +28,7 @@ def build_skill(skill_id=FROM_ENV, persistence_adapter=None) -> CustomSkill:
         *screens.HANDLERS,
         *routine.HANDLERS,
         *habits.HANDLERS,
+        *reminders.HANDLERS,
         *session.HANDLERS,
         *session.LAST,
     ]:
