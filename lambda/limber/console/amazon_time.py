@@ -13,7 +13,8 @@ import re
 
 PARTS_OF_DAY = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI", "tonight": "NI"}
 NAMED = {"noon": "12:00", "midday": "12:00", "midnight": "00:00"}
-HOURS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+HOUR_WORDS = "zero one two three four five six seven eight nine ten eleven twelve".split()
+HOURS = {word: n for n, word in enumerate(HOUR_WORDS)}
 MINUTES = {"fifteen": 15, "thirty": 30, "forty five": 45, "forty-five": 45, "ten": 10, "twenty": 20,
            "five": 5, "fifty": 50, "forty": 40, "o five": 5}  # fmt: skip
 CLOCK = re.compile(
