@@ -10,6 +10,7 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from limber.skill import screens
 from limber.skill.handlers import habits, reminders, routine, screening, session
 from limber.skill.interceptors import RecoverFromAnyError, SaveSessionState
+from limber.skill.serializer import FastSerializer
 
 FROM_ENV = object()
 
@@ -35,4 +36,6 @@ def build_skill(skill_id=FROM_ENV, persistence_adapter=None) -> CustomSkill:
         builder.add_request_handler(handler)
     builder.add_global_response_interceptor(SaveSessionState())
     builder.add_exception_handler(RecoverFromAnyError())
-    return builder.create()
+    skill = builder.create()
+    skill.serializer = FastSerializer()  # the web host reads envelopes with the skill's serializer
+    return skill
