@@ -237,7 +237,7 @@ def finish(library: Library, state: State, routine: Routine, *, skipped: int | N
         offer = library.variant(routine.id, "quick") or routine
         ending = "That's the end of" if done else "We've reached the end of"
         lines = [f"{ending} {routine.name}, though we skipped most of it."]
-        events: tuple[str, ...] = ("position",)
+        events: tuple[str, ...] = ("position", f"avoided:{routine.id}")  # the plan suggests others
     else:
         offer = suggestion(library, routine)
         lines = [f"Well done! You've finished {routine.name}."]

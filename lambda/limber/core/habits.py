@@ -5,6 +5,7 @@ from __future__ import annotations
 from limber.core import coaching
 from limber.core.content import Library
 from limber.core.menu import REPAIR_NOTES, choose_prompt, routine_menu
+from limber.core.plan.goal import goal_progress
 from limber.core.reply import Reply
 from limber.core.routine import Position
 from limber.core.ssml import speech
@@ -39,7 +40,13 @@ def resume_saved(library: Library, state: State, saved: Position | None) -> Repl
 
 
 def progress_summary(
-    library: Library, state: State, days_this_week: int, streak: int, completed: int
+    library: Library,
+    state: State,
+    days_this_week: int,
+    streak: int,
+    completed: int,
+    *,
+    goal: int | None = None,
 ) -> Reply:
     def days(n: int) -> str:
         return "one day" if n == 1 else f"{number_word(n)} days"
@@ -56,7 +63,7 @@ def progress_summary(
             f"and you've finished {routines} in all."
         )
     prompt = coaching.step_prompt(state) if state.position else choose_prompt(library)
-    return Reply(speech(text, prompt), state, reprompt=prompt)
+    return Reply(speech(text, goal_progress(goal, days_this_week), prompt), state, reprompt=prompt)
 
 
 def ask_to_forget(library: Library, state: State) -> Reply:

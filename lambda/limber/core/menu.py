@@ -83,9 +83,18 @@ def with_disclaimer(reply: Reply) -> Reply:
     return reply
 
 
-def welcome(library: Library, state: State, *, first_time: bool) -> Reply:
-    """Launch with no saved place."""
+def welcome(
+    library: Library, state: State, *, first_time: bool, suggested: tuple[str | None, str] = (None, "")
+) -> Reply:
+    """Launch with no saved place. A returning person hears ``suggested`` (limber.core.plan:
+    a routine id and one line), and "yes" starts it."""
     out = speech(*repair_notes(state))
+    routine_id, line = suggested
+    if routine_id and not first_time:
+        prompt = "Say yes, or name another routine."
+        out.say("Welcome back to Limber.", line, prompt)
+        return Reply(out, state.with_(offer=routine_id), reprompt=f"{line} {prompt}", asks="offer",
+                     display=ROUTINES_DISPLAY)  # fmt: skip
     out.say("Welcome to Limber.")
     if first_time:
         out.say(DISCLAIMER)

@@ -39,6 +39,15 @@ session's unsaved changes, so 20 ids (about 400 bytes) are plenty.
 
 Schema 1 (before completion ids) upgrades silently: same fields, no ids yet, total kept.
 
+Optional fields, present only once used (so a profile that never set them is unchanged):
+``goal`` (days a week, 1-7) with ``goal_updated_at``; ``finished_at`` and ``avoided_at``
+(routine id -> when it was last finished, and last skipped mostly or found too hard; the
+latest ``RECENT_ROUTINES`` of each); ``reminder_offered`` (True once the one-time offer of a
+reminder was made). Routine ids and times only: never why, never pain. And, at the top of an
+account's record only, ``people``: a person's own profile (the same shape) under the SHA-256
+of the personId Alexa sends when it recognises the speaker (see limber.core.household); at
+most ``MAX_PEOPLE``, merged person by person with this same merge.
+
 Pure: standard library only.
 """
 
@@ -73,6 +82,12 @@ _FIELDS = (
     "routines_completed",
     "disclaimer_heard",
 )
+# Present only once used; a record without them is complete (see the module doc).
+_OPTIONAL_FIELDS = ("goal", "goal_updated_at", "finished_at", "avoided_at", "reminder_offered", "people")
+GOAL_RANGE = (1, 7)
+RECENT_ROUTINES = 12
+MAX_PEOPLE = 10
+_PERSON_KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 # Fields a record of an older schema may lack without anything being wrong with it.
 _ADDED_IN = {"completion_ids": 2}
 _TIMESTAMP_FIELDS = ("updated_at", "position_cleared_at", "hold_updated_at")
@@ -162,7 +177,7 @@ def migrate(raw: Any) -> tuple[dict[str, Any], list[str]]:
     elif version > SCHEMA_VERSION:
         repairs.append(f"record is schema {version}, newer than {SCHEMA_VERSION}; kept known fields")
     profile = new_profile()
-    for name in sorted(set(raw) - set(_FIELDS)):
+    for name in sorted(set(raw) - set(_FIELDS) - set(_OPTIONAL_FIELDS)):
         repairs.append(f"dropped unknown field {str(name)[:40]!r}")
     for name in _FIELDS[1:]:
         if name not in raw and not (version is not None and version < _ADDED_IN.get(name, 0)):
@@ -187,6 +202,7 @@ def migrate(raw: Any) -> tuple[dict[str, Any], list[str]]:
     else:
         # Unsure means the person hears the disclaimer again: the safe side.
         repairs.append("disclaimer_heard: not true/false; set to false")
+    _repair_optional(raw, profile, repairs)
     return profile, repairs
 
 
@@ -431,6 +447,7 @@ def merge(mine: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
         -RECENT_IDS:
     ]
     merged["disclaimer_heard"] = mine["disclaimer_heard"] or theirs["disclaimer_heard"]
+    _merge_optional(merged, mine, theirs)
     return merged
 
 
@@ -480,3 +497,163 @@ def is_stale(position: dict[str, Any] | None, now: datetime, days: int = STALE_A
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     return now - updated > timedelta(days=days)
+
+
+# --- the optional fields: a weekly goal, recent routines, a reminder offered, people -----
+
+
+def _repair_optional(raw: dict[str, Any], profile: dict[str, Any], repairs: list[str]) -> None:
+    """Copy the optional fields that are sound into ``profile``; report the others."""
+    goal, stamp = raw.get("goal"), raw.get("goal_updated_at")
+    if goal is not None:
+        low, high = GOAL_RANGE
+        if _as_int(goal) is None or not low <= goal <= high:
+            repairs.append(f"goal: not a whole number from {low} to {high}; cleared")
+        else:
+            profile["goal"] = int(goal)
+            profile["goal_updated_at"] = stamp if parse_timestamp(stamp) is not None else _EPOCH
+    for name in ("finished_at", "avoided_at"):
+        times = _repair_routine_times(raw.get(name), name, repairs)
+        if times:
+            profile[name] = times
+    offered = raw.get("reminder_offered")
+    if offered is True:
+        profile["reminder_offered"] = True
+    elif offered not in (None, False):
+        repairs.append("reminder_offered: not true/false; cleared")
+    people = raw.get("people")
+    if people is not None:
+        kept = _repair_people(people, repairs)
+        if kept:
+            profile["people"] = kept
+
+
+def _repair_routine_times(value: Any, name: str, repairs: list[str]) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        repairs.append(f"{name}: not a mapping; cleared")
+        return {}
+    kept = {
+        key: stamp
+        for key, stamp in value.items()
+        if isinstance(key, str) and 0 < len(key) <= MAX_ROUTINE_ID_LENGTH and parse_timestamp(stamp)
+    }
+    if len(kept) < len(value):
+        repairs.append(f"{name}: dropped {len(value) - len(kept)} entries that were not routine times")
+    return _latest(kept, RECENT_ROUTINES)
+
+
+def _latest(times: dict[str, str], count: int) -> dict[str, str]:
+    """The ``count`` entries with the latest times (ties by key, so every side agrees)."""
+    if len(times) <= count:
+        return dict(times)
+    order = sorted(times, key=lambda key: (parse_timestamp(times[key]), key), reverse=True)
+    return {key: times[key] for key in order[:count]}
+
+
+def _repair_people(value: Any, repairs: list[str]) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, dict):
+        repairs.append("people: not a mapping; cleared")
+        return {}
+    kept: dict[str, dict[str, Any]] = {}
+    for key, raw in value.items():
+        if not (isinstance(key, str) and _PERSON_KEY_PATTERN.match(key)) or not isinstance(raw, dict):
+            repairs.append("people: dropped an entry that was not a person's profile")
+            continue
+        person, theirs = migrate({k: v for k, v in raw.items() if k != "people"})
+        repairs.extend(f"people: {line}" for line in theirs)
+        if "people" in raw:
+            repairs.append("people: a person's profile held people of its own; dropped")
+        kept[key] = person
+    return _fewest_people(kept)
+
+
+def _fewest_people(people: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """At most MAX_PEOPLE: those who saved most recently stay (an item must stay small)."""
+    if len(people) <= MAX_PEOPLE:
+        return people
+    order = sorted(people, key=lambda key: (people[key].get("updated_at") or _EPOCH, key), reverse=True)
+    return {key: people[key] for key in order[:MAX_PEOPLE]}
+
+
+def _merge_optional(merged: dict[str, Any], mine: dict[str, Any], theirs: dict[str, Any]) -> None:
+    """The optional fields of ``merge``: the later goal, the later time of each routine,
+    an offer once made stays made, and each person merged with themselves."""
+    later_goal = "goal" not in mine or _later(theirs.get("goal_updated_at"), mine["goal_updated_at"])
+    if "goal" in theirs and later_goal:
+        merged["goal"], merged["goal_updated_at"] = theirs["goal"], theirs["goal_updated_at"]
+    for name in ("finished_at", "avoided_at"):
+        times = dict(mine.get(name) or {})
+        for key, stamp in (theirs.get(name) or {}).items():
+            if key not in times or _later(stamp, times[key]):
+                times[key] = stamp
+        if times:
+            merged[name] = _latest(times, RECENT_ROUTINES)
+    if theirs.get("reminder_offered") is True:
+        merged["reminder_offered"] = True
+    people = {**(theirs.get("people") or {}), **copy.deepcopy(mine.get("people") or {})}
+    for key in set(mine.get("people") or {}) & set(theirs.get("people") or {}):
+        people[key] = merge(mine["people"][key], theirs["people"][key])
+    if people:
+        merged["people"] = _fewest_people(people)
+
+
+def set_goal(profile: dict[str, Any], days: int, now: datetime | None = None) -> dict[str, Any]:
+    """The weekly goal, in days; outside 1-7 raises ValueError (clamp it first)."""
+    low, high = GOAL_RANGE
+    if _as_int(days) is None or not low <= days <= high:
+        raise ValueError(f"a goal is a whole number of days from {low} to {high}")
+    updated, stamp = _changed(profile, now)
+    updated["goal"], updated["goal_updated_at"] = int(days), stamp
+    return updated
+
+
+def _note_routine(
+    profile: dict[str, Any], name: str, routine_id: str, now: datetime | None
+) -> dict[str, Any]:
+    if not isinstance(routine_id, str) or not 0 < len(routine_id) <= MAX_ROUTINE_ID_LENGTH:
+        raise ValueError(f"routine id must be 1..{MAX_ROUTINE_ID_LENGTH} characters")
+    updated, stamp = _changed(profile, now)
+    updated[name] = _latest({**(profile.get(name) or {}), routine_id: stamp}, RECENT_ROUTINES)
+    return updated
+
+
+def note_finished(profile: dict[str, Any], routine_id: str, now: datetime | None = None) -> dict[str, Any]:
+    """Remember when this routine was last finished (for rotating what launch suggests)."""
+    return _note_routine(profile, "finished_at", routine_id, now)
+
+
+def note_avoided(profile: dict[str, Any], routine_id: str, now: datetime | None = None) -> dict[str, Any]:
+    """Remember that this routine was mostly skipped or found too hard: only its id and when."""
+    return _note_routine(profile, "avoided_at", routine_id, now)
+
+
+def mark_reminder_offered(profile: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    if profile.get("reminder_offered") is True:
+        return _copy(profile)
+    updated, _ = _changed(profile, now)
+    updated["reminder_offered"] = True
+    return updated
+
+
+def recent_routines(profile: dict[str, Any]) -> list[str]:
+    """Routine ids finished lately, the latest first."""
+    times = profile.get("finished_at") or {}
+    return sorted(times, key=lambda key: (parse_timestamp(times[key]), key), reverse=True)
+
+
+AVOID_FOR_DAYS = 28
+
+
+def avoided_routines(profile: dict[str, Any], now: datetime) -> set[str]:
+    """Routines skipped mostly or found too hard in the last four weeks and not finished since."""
+    finished = profile.get("finished_at") or {}
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    out = set()
+    for key, stamp in (profile.get("avoided_at") or {}).items():
+        when = parse_timestamp(stamp)
+        if when and now - when <= timedelta(days=AVOID_FOR_DAYS) and not _later(finished.get(key), stamp):
+            out.add(key)
+    return out

@@ -37,6 +37,7 @@ def question_text(library: Library, state: State, name: str) -> str:
         "screen_offer": OFFER_QUESTION,
         "pain_offer": OFFER_QUESTION,
         "continue": CONTINUE_QUESTION,
+        "reminder": "Would you like a reminder to stretch at this time every day?",
     }[name]
     return f"{text} {YES_OR_NO}"
 

@@ -14,8 +14,8 @@ from limber.core.routine import Position, clamp_hold, steps_of
 
 # Yes/no questions a turn can leave open: forget my data?, is it sharp/numb/tingling?,
 # shall I ask the warning-sign questions (in general, or after bad pain)?, carry on gently
-# after self-care advice?, start a week-old routine over?
-PENDING_QUESTIONS = ("delete", "pain", "screen_offer", "pain_offer", "continue", "restart")
+# after self-care advice?, start a week-old routine over?, a reminder (offered once, after a finish)?
+PENDING_QUESTIONS = ("delete", "pain", "screen_offer", "pain_offer", "continue", "restart", "reminder")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
 from limber.skill import screens
-from limber.skill.handlers import habits, reminders, routine, screening, session
+from limber.skill.handlers import habits, plan, reminders, routine, screening, session
 from limber.skill.interceptors import RecoverFromAnyError, SaveSessionState
 from limber.skill.serializer import FastSerializer
 
@@ -30,6 +30,7 @@ def build_skill(skill_id=FROM_ENV, persistence_adapter=None) -> CustomSkill:
         *routine.HANDLERS,
         *habits.HANDLERS,
         *reminders.HANDLERS,
+        *plan.HANDLERS,  # before session's yes/no: the one-time reminder question
         *session.HANDLERS,
         *session.LAST,
     ]:

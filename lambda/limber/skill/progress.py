@@ -17,13 +17,15 @@ words come first; the cleared profile waits in the session like any unsaved one)
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from datetime import UTC, date, datetime
 
 from ask_sdk_core.exceptions import AttributesManagerException, PersistenceException
 
-from limber.core import progress
+from limber.core import plan, progress
+from limber.core.content import default_library
 from limber.core.reply import Reply
 from limber.core.routine import Position
 from limber.core.state import State
@@ -35,6 +37,7 @@ STORAGE_ERRORS = (PersistenceException, AttributesManagerException)
 PROFILE_KEY = "profile"  # in session attributes, as one JSON string (see session_value)
 MAX_CACHED_CHARS = 4_000  # a real profile is under 1 kB (60 dates at most); more is junk
 UNSAVED_KEY = "_unsaved"
+HOUSEHOLD_KEY = "_household"  # limber.storage.HOUSEHOLD_KEY: keep it, or a save loses the others
 LOADED_KEY = "limber_profile"  # in request attributes
 COULD_NOT_SAVE = "I couldn't save your place just now, but we can carry on."
 NOT_SAVED_AT_END = "I couldn't save your place just now, so next time you may need to start a little earlier."
@@ -110,6 +113,8 @@ def _from_session(cached: dict) -> dict:
     profile["_repairs"] = []
     if cached.get(UNSAVED_KEY) is True:
         profile[UNSAVED_KEY] = True
+    if cached.get(HOUSEHOLD_KEY) is True:  # one speaker's part of a household's record
+        profile[HOUSEHOLD_KEY] = True
     return profile
 
 
@@ -153,12 +158,14 @@ def _apply(profile: dict, reply: Reply, today) -> dict:
             updated = progress.set_hold_seconds(updated, reply.state.hold)
         elif event == "disclaimer":
             updated = progress.mark_disclaimer_heard(updated)
+        updated = _apply_plan_event(updated, event)
     return {**{k: v for k, v in profile.items() if k.startswith("_")}, **updated}
 
 
 # "repaired": the stored record was fixed on read; writing it back stops the repair
 # sentence from being said at every launch.
-STORED_EVENTS = ("position", "hold", "disclaimer", "completed:", "repaired")
+PLAN_EVENTS = ("goal:", "avoided:", "reminder_offered")  # see _apply_plan_event
+STORED_EVENTS = ("position", "hold", "disclaimer", "completed:", "repaired", *PLAN_EVENTS)
 CLEAR_PLACE = "clear_place"
 
 
@@ -177,6 +184,8 @@ def settle(handler_input, reply: Reply, before: State, today) -> Reply:
         return reply
     if _screening(reply, before):
         return reply  # screening never touches storage, and no storage line follows an outcome
+    today = functools.cache(today)  # the local date may cost a settings-API call: once a turn
+    reply = _plan_events(handler_input, reply, before, today)
     changed = any(e.startswith(STORED_EVENTS) for e in reply.events)
     request = handler_input.attributes_manager.request_attributes
     pending = ((request[LOADED_KEY] if LOADED_KEY in request else _cached(handler_input)) or {}).get(
@@ -261,3 +270,53 @@ def flush(handler_input) -> None:
 
 def utc_today() -> date:
     return datetime.now(UTC).date()
+
+
+# --- the weekly plan: what launch suggests, and the one-time reminder offer -----------------
+# Events: "goal:<days>", "avoided:<routine id>" (mostly skipped, or found too hard),
+# "reminder_offered". A finished routine ("completed:<id>") also notes when it was finished.
+# Intents whose turn says something worth keeping that their reply does not carry.
+_TOO_HARD_INTENTS = ("EasierIntent",)
+_REMINDER_INTENTS = ("SetReminderIntent",)
+
+
+def _apply_plan_event(profile: dict, event: str) -> dict:
+    kind, _, value = event.partition(":")
+    if kind == "completed":
+        return progress.note_finished(profile, value)
+    if kind == "goal" and value.isdigit():
+        return progress.set_goal(profile, plan.clamp_goal(int(value)))
+    if kind == "avoided" and value:
+        return progress.note_avoided(profile, value)
+    if event == "reminder_offered":
+        return progress.mark_reminder_offered(profile)
+    return profile
+
+
+def _intent_name(handler_input) -> str | None:
+    intent = getattr(handler_input.request_envelope.request, "intent", None)
+    return getattr(intent, "name", None)
+
+
+def _plan_events(handler_input, reply: Reply, before: State, today) -> Reply:
+    """Adds what this turn means for the plan: "too hard" mid-routine marks that routine
+    (its id only); a reminder set by voice means the offer is never made; a routine just
+    finished, by someone never offered a reminder who is making a habit of it (a weekly
+    goal, or a routine finished on an earlier day), ends with that offer instead."""
+    name = _intent_name(handler_input)
+    if name in _TOO_HARD_INTENTS and before.position:
+        reply.events = (*reply.events, f"avoided:{before.position.routine_id}")
+    elif name in _REMINDER_INTENTS and "reminder_offered" not in reply.events:
+        reply.events = (*reply.events, "reminder_offered")
+    finished = [e.split(":", 1)[1] for e in reply.events if e.startswith("completed:")]
+    if finished and not reply.end_session and _may_offer_reminder(load(handler_input), today):
+        reply = plan.offer_reminder(default_library(), reply, finished[-1])
+    return reply
+
+
+def _may_offer_reminder(profile: dict, today) -> bool:
+    if profile.get("reminder_offered"):
+        return False  # once ever: asked is asked, whatever the answer was
+    if profile.get("goal"):
+        return True
+    return any(day < today().isoformat() for day in profile.get("completions") or [])

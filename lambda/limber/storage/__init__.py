@@ -47,11 +47,13 @@ from typing import Any
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 
-from limber.core import progress
+from limber.core import household, progress
 
 VERSION_KEY = "_version"
 REPAIRS_KEY = "_repairs"
 BASIS_KEY = "_basis"
+# Set on a view that is one speaker's part of a household's record (see save_view).
+HOUSEHOLD_KEY = "_household"
 # A stored record whose version field is missing or not a number (written by something else).
 UNVERSIONED = -1
 # Everyone's data goes 13 months after their last save: DynamoDB's TTL, SQLite's expiry.
@@ -176,6 +178,34 @@ def partition_key(request_envelope: Any) -> str:
     if not isinstance(user_id, str) or not user_id:
         raise StorageError("the request carries no user id (context.system.user.user_id)")
     return hashlib.sha256(user_id.encode("utf-8")).hexdigest()
+
+
+def person_key(request_envelope: Any) -> str | None:
+    """The stored key of the person Alexa recognised as the speaker (a SHA-256 of
+    context.System.person.personId), or None when it recognised nobody."""
+    try:
+        person_id = request_envelope.context.system.person.person_id
+    except AttributeError:
+        return None
+    return household.person_key(person_id)
+
+
+def _speaker_view(attributes: dict[str, Any], person: str | None, force: bool = False) -> dict[str, Any]:
+    """Loaded attributes as one speaker sees them. Unchanged for an account with no people
+    and nobody recognised; otherwise that speaker's part only, marked so that saving it
+    goes through ``save_view`` and keeps everyone else's."""
+    record = {k: v for k, v in attributes.items() if not k.startswith("_")}
+    if person is None and not household.has_people(record) and not force:
+        return attributes
+    seen = household.view(record, person)
+    repairs = attributes.get(REPAIRS_KEY) or []
+    return {
+        **seen,
+        VERSION_KEY: attributes.get(VERSION_KEY, 0),
+        REPAIRS_KEY: repairs,
+        BASIS_KEY: None if repairs else profile_digest(seen),
+        HOUSEHOLD_KEY: True,
+    }
 
 
 def profile_digest(profile: dict[str, Any]) -> str:
@@ -312,11 +342,48 @@ class ProgressAdapter(AbstractPersistenceAdapter):
         self._bounded(deadline or Deadline(), self._delete, key)
 
     # ask-sdk-core AbstractPersistenceAdapter: the calls of one turn share its deadline.
+    # Each speaker sees their own part of the account's record (limber.core.household).
     def get_attributes(self, request_envelope: Any) -> dict[str, Any]:
-        return self.load(partition_key(request_envelope), self._turns.of(request_envelope))
+        attributes = self.load(partition_key(request_envelope), self._turns.of(request_envelope))
+        return _speaker_view(attributes, person_key(request_envelope))
 
     def save_attributes(self, request_envelope: Any, attributes: dict[str, Any]) -> None:
-        self.save(partition_key(request_envelope), attributes, self._turns.of(request_envelope))
+        key, person = partition_key(request_envelope), person_key(request_envelope)
+        deadline = self._turns.of(request_envelope)
+        if person is None and attributes.get(HOUSEHOLD_KEY) is not True:
+            self.save(key, attributes, deadline)  # nobody recognised, nobody else stored: as ever
+            if household.has_people(attributes):  # someone's profile arrived meanwhile
+                seen = _speaker_view(attributes, None)
+                attributes.clear()
+                attributes.update(seen)
+            return
+        self.save_view(key, person, attributes, deadline)
+
+    def save_view(
+        self, key: str, person: str | None, attributes: dict[str, Any], deadline: Deadline | None = None
+    ) -> None:
+        """Save one speaker's view into the account's record: read it, merge the view in,
+        write conditionally (merging again on a conflict). One read more than ``save``,
+        because the session carries only this speaker's part of the record."""
+        deadline = deadline or Deadline()
+        mine, _ = progress.migrate({k: v for k, v in attributes.items() if not k.startswith("_")})
+        mine.pop(household.PEOPLE, None)
+        if attributes.get(BASIS_KEY) == profile_digest(mine):
+            self.counters.add("skipped_writes")
+            return
+        seen_version = _bookkeeping_int(attributes.get(VERSION_KEY))
+        self.counters.add("reads")
+        stored = self._bounded(deadline, self._read, key)
+        if stored is None and seen_version != 0:  # deleted elsewhere since it was read
+            result = None
+        else:
+            raw, expected = stored if stored is not None else (None, 0)
+            record, _ = progress.migrate(raw)
+            result = self._save_merging(key, household.put(record, person, mine), expected, deadline)
+        record, version = result if result is not None else (progress.new_profile(), 0)
+        attributes.clear()
+        stored_now = {**record, VERSION_KEY: version, REPAIRS_KEY: []}
+        attributes.update(_speaker_view(stored_now, person, force=True))
 
     def delete_attributes(self, request_envelope: Any) -> None:
         self.remove(partition_key(request_envelope), self._turns.of(request_envelope))

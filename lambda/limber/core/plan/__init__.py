@@ -6,6 +6,16 @@ they finished recently, and which they skipped or found too hard. Never pain or 
 """
 
 from limber.core.plan.goal import GOAL_RANGE, clamp_goal, goal_progress
+from limber.core.plan.talk import REMINDER_QUESTION, goal_set, offer_reminder, reminder_declined
 from limber.core.plan.today import suggestion
 
-__all__ = ["GOAL_RANGE", "clamp_goal", "goal_progress", "suggestion"]
+__all__ = [
+    "GOAL_RANGE",
+    "REMINDER_QUESTION",
+    "clamp_goal",
+    "goal_progress",
+    "goal_set",
+    "offer_reminder",
+    "reminder_declined",
+    "suggestion",
+]

@@ -13,7 +13,8 @@ from limber.skill.turn import library, state_of
 @intent_turn("ProgressIntent")
 def how_am_i_doing(hi):
     figures = stats(progress.load(hi), local_today(hi))
-    return habits.progress_summary(library(), state_of(hi), *figures)
+    goal = progress.load(hi).get("goal")
+    return habits.progress_summary(library(), state_of(hi), *figures, goal=goal)
 
 
 @intent_turn("DeleteMyDataIntent")

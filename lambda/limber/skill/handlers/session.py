@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.utils import get_intent_name, is_request_type
 
-from limber.core import coaching, habits, menu, questions, screening
+from limber.core import coaching, habits, menu, plan, questions, screening
+from limber.core.progress import avoided_routines, recent_routines, stats
 from limber.core.reply import Reply
 from limber.core.ssml import speech
 from limber.skill import progress
 from limber.skill.handlers.base import TurnHandler, intent_turn, on_request
+from limber.skill.timezone import local_today
 from limber.skill.turn import library, locale_of, state_of
 
 ANSWERS = {"AMAZON.YesIntent": "yes", "AMAZON.NoIntent": "no", "NotSureIntent": "unsure"}
@@ -29,12 +33,24 @@ def _launch(hi):
     if position:
         reply = menu.welcome_back(lib, state.with_(position=position), stale=progress.is_stale(profile))
     else:
-        reply = menu.welcome(lib, state, first_time=not profile.get("disclaimer_heard"))
+        first = not profile.get("disclaimer_heard")
+        suggested = (None, "") if first else _today(hi, profile)
+        reply = menu.welcome(lib, state, first_time=first, suggested=suggested)
     if problem:  # the stored place no longer fits the content: store the repaired one
         reply.events = (*reply.events, "position")
     if profile.get("_repairs"):
         reply.events = (*reply.events, "repaired")
     return reply
+
+
+def _today(hi, profile):
+    """What to suggest today (limber.core.plan): from the goal, this week, what was done
+    lately and what was mostly skipped or found too hard."""
+    # The local date costs a settings-API call: only when there are days to count.
+    days = stats(profile, local_today(hi)).days_this_week if profile.get("completions") else 0
+    recent, avoided = recent_routines(profile), avoided_routines(profile, datetime.now(UTC))
+    goal = profile.get("goal")
+    return plan.suggestion(library(), goal=goal, days_this_week=days, recent=recent, avoided=avoided)
 
 
 launch = TurnHandler(on_request("LaunchRequest"), _launch, "launch")
