@@ -12,7 +12,7 @@ from limber.core import plan, questions
 from limber.core import reminders as words
 from limber.core.plan import GOAL_RANGE
 from limber.core.progress import stats
-from limber.core.reminders.schedule import DAYS, GROUPS, Schedule
+from limber.core.reminders.schedule import DAYS, Schedule
 from limber.core.reply import Reply
 from limber.core.ssml import speech
 from limber.skill import progress
@@ -21,20 +21,10 @@ from limber.skill.handlers import reminders as reminder_flow
 from limber.skill.handlers.base import intent_turn
 from limber.skill.render import render
 from limber.skill.timezone import local_today, time_zone
-from limber.skill.turn import STATE_KEY, library, number_slot, slot, state_of
+from limber.skill.turn import STATE_KEY, library, number_slot, state_of
 
 ANSWERS = ("AMAZON.YesIntent", "AMAZON.NoIntent", "NotSureIntent")
 ROUND_TO_MINUTES = 15  # "at this time": 6:52 PM is said and set as 7 PM
-
-
-def _days_in(days_id: str | None) -> int | None:
-    """ "weekdays" is five days a week, "monday wednesday and friday" three."""
-    if not days_id:
-        return None
-    if days_id in GROUPS:
-        return len(GROUPS[days_id])
-    codes = days_id.upper().split("_")
-    return len(set(codes)) if all(code in DAYS for code in codes) else None
 
 
 def _goal_reply(hi, wanted):
@@ -44,8 +34,7 @@ def _goal_reply(hi, wanted):
 
 @intent_turn("SetGoalIntent")
 def set_goal(hi):
-    wanted = number_slot(hi, "count")
-    return _goal_reply(hi, wanted if wanted is not None else _days_in(slot(hi, "days").id))
+    return _goal_reply(hi, number_slot(hi, "count"))
 
 
 @intent_turn("DailyGoalIntent")
