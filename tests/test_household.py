@@ -322,3 +322,11 @@ def _sqlite_table(db) -> str:
 def test_partition_key_is_the_account_for_everyone():
     account = "amzn1.ask.account.X"
     assert partition_key(envelope(account, "amzn1.ask.person.A")) == partition_key(envelope(account, None))
+
+
+def test_the_manifest_asks_for_the_person_id_permission():
+    from pathlib import Path
+
+    manifest = json.loads((Path(__file__).resolve().parents[1] / "skill.json").read_text())["manifest"]
+    names = {p["name"] for p in manifest["permissions"]}
+    assert {"alexa::person_id:read", "alexa::alerts:reminders:skill:readwrite"} <= names
