@@ -439,6 +439,35 @@ def test_a_spent_deadline_stops_every_call_before_it_reaches_the_store(backend):
     assert backend.stored(key) is None
 
 
+SCHEMA_1 = {  # a profile as the previous release stored it (before completion ids)
+    "schema": 1,
+    "updated_at": "2024-05-06T07:08:09.123Z",
+    "position": {"routine_id": "hips", "step": 3, "paused": True, "updated": "2024-05-06T07:08:09.123Z"},
+    "position_cleared_at": None,
+    "hold_seconds": 25,
+    "hold_updated_at": "2024-05-01T07:00:00.000Z",
+    "completions": ["2024-05-01", "2024-05-02"],
+    "routines_completed": 12,
+    "disclaimer_heard": True,
+}
+
+
+def test_a_profile_stored_by_the_previous_release_keeps_working(backend):
+    user = new_user()
+    backend.put_raw(key_of(user), SCHEMA_1, 1715000000000)
+    kitchen, bedroom = backend.make(), backend.make()
+    a = kitchen.get_attributes(envelope(user))
+    assert a[REPAIRS_KEY] == []  # nothing to tell the person
+    kept = [k for k in SCHEMA_1 if k != "schema"]
+    assert {k: a[k] for k in kept} == {k: SCHEMA_1[k] for k in kept}
+    b = bedroom.get_attributes(envelope(user))
+    kitchen.save_attributes(envelope(user), progress.record_completion(a, "hips", DAY_X))
+    bedroom.save_attributes(envelope(user), progress.record_completion(b, "back", DAY_Y))
+    stored = backend.make().get_attributes(envelope(user))
+    assert stored["schema"] == progress.SCHEMA_VERSION and stored["routines_completed"] == 14
+    assert stored["completions"] == ["2024-05-01", "2024-05-02", DAY_X.isoformat(), DAY_Y.isoformat()]
+
+
 BAD_RECORDS = {
     "not json": ("{{{ not json", 5),
     "a list": (["2024-05-01"], 5),
