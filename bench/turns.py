@@ -161,7 +161,7 @@ def main() -> None:
         sample_us = statistics.median(times) * 1e6
         ratio = ours_us / sample_us
         print(
-            f"           samples-style {name:<15} {sample_us:8.0f} us; limber / it {ratio:.2f}x (target <= 1x)"
+            f"           samples-style {name:<15} {sample_us:8.0f} us; limber / it {ratio:.2f}x (target <=1x)"
         )
 
     cold_ours = cold_start("lambda_function", args.cold_runs)
