@@ -194,6 +194,9 @@ def test_a_custom_sample_may_have_or_lack_little_words():
     assert heard("make holds longer") == ("SetHoldTimeIntent", {"direction": "longer"})
     assert heard("start the hips") == ("StartRoutineIntent", {"routine": "hip_flexors"})
     assert heard("start desk routine") == ("StartRoutineIntent", {"routine": "desk_reset"})
+    # the slot still gets the words as said, little words and all
+    match = BARE.hear("make holds a bit longer")
+    assert match.intent == "SetHoldTimeIntent" and match.slots["direction"]["value"] == "a bit longer"
 
 
 @pytest.mark.parametrize("text", ["how many stretches left", "how many left", "how many is left",

@@ -282,24 +282,30 @@ class Matcher:
         resolved = self.resolve(self.locale, slot_type, heard) if slot_type in self.types else None
         return {"value": heard, "id": resolved[0] if resolved else None, "type": slot_type}
 
-    def _fit(self, pattern: Pattern, said: str) -> Match | None:
+    def _fit(self, pattern: Pattern, said: str, words: list[str] | None = None) -> Match | None:
+        """``said`` against one sample. ``words``, when ``said`` lacks the little words, are the
+        words as said, one per word of ``said`` plus those left out: slots get the words as said."""
         found = pattern.regex.match(said)
         if not found:
             return None
         slots = {}
         for name, heard in found.groupdict().items():
+            if words is not None:
+                heard = _as_said(said, found.span(name), words)
             value = self.slot_value(pattern.slot_types[name], heard)
             if value is None:  # not a number where a number is needed
                 return None
             slots[name] = value
         return Match(pattern.intent, slots, pattern.sample)
 
-    def _best(self, said: str, candidates: list[Pattern], how: str) -> tuple[Match | None, Match | None]:
+    def _best(
+        self, said: str, candidates: list[Pattern], how: str, words=None
+    ) -> tuple[Match | None, Match | None]:
         """The first sample that fits with every slot resolved, and the first that fits with raw
         words in a slot (candidates are ordered by how many words they explain)."""
         open_slot = None
         for pattern in candidates:
-            match = self._fit(pattern, said)
+            match = self._fit(pattern, said, words)
             if match is None or pattern.slot_only and not match.complete:
                 continue  # raw words in a slot-only sample: rule 5, when nothing else fits
             match.how = how
@@ -315,16 +321,16 @@ class Matcher:
         if said in exit_phrases():
             return Match(SESSION_END, how="Alexa ends the session on this word")
         plain = strip_fillers(said)
-        attempts = [(said, self.exact, "sample as said")]
+        attempts = [(said, self.exact, "sample as said", None)]
         if plain != said:
-            attempts.append((plain, self.exact, "sample, with fillers around it"))
-        attempts.append((" ".join(w for w in plain.split() if w not in LITTLE_WORDS), self.loose,
-                         "custom sample, little words aside"))  # fmt: skip
+            attempts.append((plain, self.exact, "sample, with fillers around it", None))
+        without_little = " ".join(w for w in plain.split() if w not in LITTLE_WORDS)
+        attempts.append((without_little, self.loose, "custom sample, little words aside", plain.split()))
         first_open = None
-        for words, candidates, how in attempts:
+        for words, candidates, how, as_said in attempts:
             if not words:
                 continue
-            complete, open_slot = self._best(words, candidates, how)
+            complete, open_slot = self._best(words, candidates, how, as_said)
             if complete:
                 return complete
             first_open = first_open or open_slot
@@ -344,17 +350,29 @@ class Matcher:
         )
 
     def _resolve_in_model(self, locale: str, slot_type: str, heard: str) -> tuple[str, str] | None:
-        key = normalise(heard).replace("'", "")
-        for value in self.types[slot_type]["values"]:
-            names = (value["name"]["value"], *value["name"].get("synonyms", []))
-            if key in (normalise(n).replace("'", "") for n in names):
-                return value["id"], value["name"]["value"]
+        """Entity resolution by the model's own values, as ``resolve_value`` does it: names and
+        synonyms compared without apostrophes, then without little words."""
+        keys = (lambda t: normalise(t).replace("'", ""), lambda t: " ".join(_tokens(t, drop=LITTLE_WORDS)))
+        for key in keys:
+            for value in self.types[slot_type]["values"]:
+                names = (value["name"]["value"], *value["name"].get("synonyms", []))
+                if key(heard) in {key(n) for n in names}:
+                    return value["id"], value["name"]["value"]
         return None
 
     @staticmethod
     def without_disfluencies(said: str) -> str:
         noises = _fillers()[0]
         return " ".join(w for w in said.split() if w not in noises)
+
+
+def _as_said(said: str, span: tuple[int, int], words: list[str]) -> str:
+    """The words as said behind a span of ``said`` (``words`` without LITTLE_WORDS): "back of
+    legs" in "stretch back of legs" is "the back of my legs" in "stretch the back of my legs"."""
+    kept = [i for i, w in enumerate(words) if w not in LITTLE_WORDS]
+    first, last = said[: span[0]].count(" "), said[: span[1]].count(" ")
+    start = kept[first - 1] + 1 if first else 0  # little words just before belong to the slot
+    return " ".join(words[start : kept[last] + 1])
 
 
 def strip_fillers(said: str) -> str:
@@ -377,6 +395,7 @@ def _matcher(locale: str) -> Matcher:
     return Matcher(build_model(locale), locale, resolve=resolve_value)
 
 
+@lru_cache(maxsize=32)
 def matcher(locale: str) -> Matcher:
     """The compiled model a request in ``locale`` is heard with (en-US for a locale the skill
     has no model for, as the envelopes resolve it)."""
