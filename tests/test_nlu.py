@@ -192,6 +192,21 @@ def test_yes_and_no_are_heard_only_as_said(text):
 # --- custom intents and open slots --------------------------------------------------------------
 
 
+def test_little_words_aside_a_sample_must_still_carry_its_slots():
+    model = copy.deepcopy(MODEL)
+    model["interactionModel"]["languageModel"]["intents"].append(
+        {
+            "name": "WorryIntent",
+            "slots": [{"name": "who", "type": "RoutineName"}, {"name": "what", "type": "HoldChange"}],
+            "samples": ["my {who} is {what}"],
+        }  # fmt: skip
+    )
+    hearing = Matcher(model)
+    assert heard("my desk is longer", hearing) == ("WorryIntent", {"who": "desk_reset", "what": "longer"})
+    assert heard("what's the weather", hearing)[0] == FALLBACK  # not "{who} is {what}"
+    assert heard("what is the weather", hearing)[0] == FALLBACK
+
+
 def test_a_custom_sample_may_have_or_lack_little_words():
     assert heard("make holds longer") == ("SetHoldTimeIntent", {"direction": "longer"})
     assert heard("start the hips") == ("StartRoutineIntent", {"routine": "hip_flexors"})

@@ -11,7 +11,9 @@ more generously, or local figures lie. The rules, each with the Amazon documenta
    as said: "a built-in intent ... must include an exactly matching sample utterance" (Tips for
    Using Built-in Intents). The model's samples are tried before Amazon's list.
 3. Custom intents hear their samples as said, and also with the little words "the a an my this that
-   it some" left out on both sides ("make holds longer" for "make the holds {direction}"): custom
+   it some" left out on both sides ("make holds longer" for "make the holds {direction}"), as long
+   as the sample keeps more words than slots ("my {person} is {symptom}" is not "{person} is
+   {symptom}", which would take "what is weather"): custom
    intents "can also be triggered even if there is no exactly matching sample utterance" (same page).
    That is the only generalisation: no similarity guessing ("how many stretches left" is not "how
    many stretches are left"), because a wrong intent is worse than the fallback.
@@ -256,7 +258,7 @@ class Matcher:
                 for i, s, t, o in samples
                 if not i.startswith("AMAZON.")
                 and (p := compile_sample(s, i, t, drop=LITTLE_WORDS, order=o)).regex.pattern != "^$"
-                and not p.slot_only
+                and p.literal_words > len(p.slot_types)  # still a carrier phrase, not mostly slots
             ),
             key=rank,
         )
