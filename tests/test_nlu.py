@@ -336,6 +336,17 @@ def test_number_and_duration_slots(text, slots):
     assert heard(text) == ("SetHoldTimeIntent", slots)
 
 
+def test_a_number_or_duration_keeps_the_words_said():
+    length = BARE.hear("hold for a minute and a half").slots["length"]
+    assert length == {
+        "value": "PT1M30S",
+        "id": "PT1M30S",
+        "type": "AMAZON.DURATION",
+        "said": "a minute and a half",
+    }
+    assert BARE.hear("make it forty").slots["seconds"]["said"] == "forty"
+
+
 def test_a_number_slot_that_hears_no_number_is_not_that_sample():
     assert heard("hold for some seconds")[0] == FALLBACK
     assert heard("make it longer")[0] == FALLBACK  # "make it {seconds}": not a number

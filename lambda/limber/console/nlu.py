@@ -176,7 +176,8 @@ class Match:
     """An intent and its slots as Alexa would send them; ``how`` and ``sample`` say why."""
 
     intent: str
-    # name -> {"value": words or digits, "id": resolved id or None, "type": slot type}
+    # name -> {"value": words or digits, "id": resolved id or None, "type": slot type}; a number
+    # or duration also keeps the words it was "said" as.
     slots: dict[str, dict] = field(default_factory=dict)
     sample: str | None = None
     how: str = "no sample fits"
@@ -275,12 +276,11 @@ class Matcher:
 
     # slot values (rules 4 and 7)
     def slot_value(self, slot_type: str, heard: str) -> dict | None:
-        if slot_type == "AMAZON.NUMBER":
-            number = words_to_number(heard)
-            return None if number is None else {"value": str(number), "id": str(number), "type": slot_type}
-        if slot_type == "AMAZON.DURATION":
-            duration = words_to_duration(heard)
-            return None if duration is None else {"value": duration, "id": duration, "type": slot_type}
+        if slot_type in BUILT_IN_TYPES:
+            sent = words_to_number(heard) if slot_type == "AMAZON.NUMBER" else words_to_duration(heard)
+            if sent is None:
+                return None
+            return {"value": str(sent), "id": str(sent), "type": slot_type, "said": heard}
         resolved = self.resolve(self.locale, slot_type, heard) if slot_type in self.types else None
         return {"value": heard, "id": resolved[0] if resolved else None, "type": slot_type}
 
