@@ -11,12 +11,12 @@ more generously, or local figures lie. The rules, each with the Amazon documenta
    as said: "a built-in intent ... must include an exactly matching sample utterance" (Tips for
    Using Built-in Intents). The model's samples are tried before Amazon's list.
 3. Custom intents hear their samples as said, and also with the little words "the a an my this that
-   it some" left out on both sides ("make holds longer" for "make the holds {direction}"), as long
-   as the sample keeps more words than slots ("my {person} is {symptom}" is not "{person} is
-   {symptom}", which would take "what is weather"): custom
-   intents "can also be triggered even if there is no exactly matching sample utterance" (same page).
-   That is the only generalisation: no similarity guessing ("how many stretches left" is not "how
-   many stretches are left"), because a wrong intent is worse than the fallback.
+   it some" left out on both sides ("make holds longer" for "make the holds {direction}") as long as
+   the sample keeps more words than slots ("my {person} is {symptom}" must not become "{person} is
+   {symptom}" and take "what is the weather"): custom intents "can also be triggered even if there
+   is no exactly matching sample utterance" (same page). That is the only generalisation: no
+   similarity guessing ("how many stretches left" is not "how many stretches are left"), because a
+   wrong intent is worse than the fallback.
 4. Custom slots are open: "a custom slot type is not the equivalent of an enumeration" (custom slot
    types reference). A carrier phrase with a {slot} takes any words in the slot's place and sends
    them raw; entity resolution then gives ER_SUCCESS_MATCH with the value's id, or
@@ -24,10 +24,11 @@ more generously, or local figures lie. The rules, each with the Amazon documenta
    with raw words; among equals the sample that explains more words wins.
 5. A slot-only sample ("{symptom}") of a custom slot type is a catch-all, as on a device: whatever
    no sample fits is sent to that intent with all its words in the slot (ER_SUCCESS_NO_MATCH unless
-   they happen to be a value). Amazon recommends giving slot-only samples their own intent (Best
-   Practices for Sample Utterances) precisely because they attract utterances; modelling the worst
-   case here means local tests show what the handler of that intent must cope with. Without such a
-   sample, what fits nothing is AMAZON.FallbackIntent.
+   they happen to be a value). Amazon advises a separate intent for each slot-only sample (Best
+   Practices for Sample Utterances) but does not say what that intent does with other utterances;
+   the console takes the worst case, which is what developers meet on devices, so local tests show
+   what the handler of that intent must cope with. Without such a sample, what fits nothing is
+   AMAZON.FallbackIntent.
 6. Fillers: hesitation noises ("um", "uh") are dropped anywhere (speech recognition does not
    transcribe them); politeness and discourse words at the edges ("okay so", "please", "thanks",
    "alexa") are dropped only when the words as said fit nothing, so "okay" and "no thank you" keep
