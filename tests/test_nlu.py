@@ -395,8 +395,8 @@ def filled(sample: str, slot_types: dict[str, str], values: dict[str, list[dict]
         slot_type = slot_types[name]
         if slot_type == "AMAZON.NUMBER":
             word, expected[name] = NUMBER_WORDS, NUMBER
-        elif slot_type == "AMAZON.DURATION":
-            word, expected[name] = "forty seconds", "PT40S"
+        elif slot_type == "AMAZON.DURATION":  # not "forty seconds": "{seconds} seconds" fits that too
+            word, expected[name] = "a minute and a half", "PT1M30S"
         else:
             value = values[slot_type][turn % len(values[slot_type])]
             names = [value["name"]["value"], *value["name"]["synonyms"]]
