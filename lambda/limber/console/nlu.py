@@ -44,6 +44,7 @@ more generously, or local figures lie. The rules, each with the Amazon documenta
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 from collections.abc import Iterable
@@ -61,6 +62,8 @@ SESSION_END = "SessionEndedRequest"
 BUILT_IN_TYPES = ("AMAZON.NUMBER", "AMAZON.DURATION")
 # Rule 3: words a custom intent's sample may have or lack without changing what it means.
 LITTLE_WORDS = frozenset("the a an my this that it some".split())
+# Ways of sharing words between a sample's slots tried before giving up on resolving them all.
+MAX_SPLITS = 64
 
 UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
          "fifteen sixteen seventeen eighteen nineteen").split()  # fmt: skip
@@ -209,6 +212,9 @@ class Pattern:
     slot_types: dict[str, str]
     literal_words: int
     order: int  # the model's samples before Amazon's built-in list
+    # the sample word by word: a literal word, or None for a slot (its name in ``slots_in_order``)
+    parts: tuple[str | None, ...] = ()
+    slots_in_order: tuple[str, ...] = ()
 
     @property
     def slot_only(self) -> bool:
@@ -221,15 +227,37 @@ def _tokens(text: str, *, drop: frozenset[str] = frozenset()) -> list[str]:
 
 def compile_sample(sample: str, intent: str, types: dict[str, str], *, drop=frozenset(), order=0) -> Pattern:
     """A sample as a regular expression over normalised words; each slot captures words."""
-    parts, literal, used = [], 0, {}
+    parts, words, literal, used = [], [], 0, {}
     for token in re.split(r"(\{\w+\})", sample):
         if re.fullmatch(r"\{\w+\}", token):
             parts.append(f"(?P<{token[1:-1]}>.+?)")
             used[token[1:-1]] = types[token[1:-1]]
+            words.append(None)
         elif said := _tokens(token, drop=drop):
             literal += len(said)
             parts.append(r"\s+".join(re.escape(w) for w in said))
-    return Pattern(intent, sample, re.compile("^" + r"\s+".join(parts) + "$"), used, literal, order)
+            words += said
+    regex = re.compile("^" + r"\s+".join(parts) + "$")
+    return Pattern(intent, sample, regex, used, literal, order, tuple(words), tuple(used))
+
+
+def _splits(
+    parts: tuple[str | None, ...], tokens: list[str], start: int = 0
+) -> Iterable[list[tuple[int, int]]]:
+    """Every way ``tokens`` fill the sample's ``parts``: for each slot in order, its (first,
+    after-last) token span; shortest first, as a lazy regular expression tries them."""
+    if not parts:
+        if start == len(tokens):
+            yield []
+        return
+    head, rest = parts[0], parts[1:]
+    if head is not None:
+        if start < len(tokens) and tokens[start] == head:
+            yield from _splits(rest, tokens, start + 1)
+        return
+    for end in range(start + 1, len(tokens) - len(rest) + 1):
+        for after in _splits(rest, tokens, end):
+            yield [(start, end), *after]
 
 
 def _samples(model: dict) -> Iterable[tuple[str, str, dict[str, str], int]]:
@@ -286,15 +314,30 @@ class Matcher:
         return {"value": heard, "id": resolved[0] if resolved else None, "type": slot_type}
 
     def _fit(self, pattern: Pattern, said: str, words: list[str] | None = None) -> Match | None:
-        """``said`` against one sample. ``words``, when ``said`` lacks the little words, are the
-        words as said, one per word of ``said`` plus those left out: slots get the words as said."""
+        """``said`` against one sample. With two slots or more, every way of sharing the words
+        between them is tried, and one where every slot resolves wins ("my baby girl I collapsed"
+        is person "baby girl", symptom "I collapsed"). ``words``, when ``said`` lacks the little
+        words, are the words as said: slots get those."""
         found = pattern.regex.match(said)
         if not found:
             return None
+        tokens = said.split()
+        if len(pattern.slots_in_order) < 2:
+            spans = [[_token_span(said, found.span(name)) for name in pattern.slots_in_order]]
+        else:
+            spans = itertools.islice(_splits(pattern.parts, tokens), MAX_SPLITS)
+        first = None
+        for split in spans:
+            match = self._filled(pattern, tokens, split, words)
+            if match is not None and match.complete:
+                return match
+            first = first or match
+        return first
+
+    def _filled(self, pattern: Pattern, tokens: list[str], split, words) -> Match | None:
         slots = {}
-        for name, heard in found.groupdict().items():
-            if words is not None:
-                heard = _as_said(said, found.span(name), words)
+        for name, (start, end) in zip(pattern.slots_in_order, split, strict=True):
+            heard = " ".join(tokens[start:end]) if words is None else _as_said((start, end), words)
             value = self.slot_value(pattern.slot_types[name], heard)
             if value is None:  # not a number where a number is needed
                 return None
@@ -369,11 +412,16 @@ class Matcher:
         return " ".join(w for w in said.split() if w not in noises)
 
 
-def _as_said(said: str, span: tuple[int, int], words: list[str]) -> str:
-    """The words as said behind a span of ``said`` (``words`` without LITTLE_WORDS): "back of
-    legs" in "stretch back of legs" is "the back of my legs" in "stretch the back of my legs"."""
+def _token_span(said: str, span: tuple[int, int]) -> tuple[int, int]:
+    """A regular expression's character span over ``said`` as (first, after-last) word."""
+    return said[: span[0]].count(" "), said[: span[1]].count(" ") + 1
+
+
+def _as_said(span: tuple[int, int], words: list[str]) -> str:
+    """The words as said behind a word span of the text without LITTLE_WORDS: "back of legs" in
+    "stretch back of legs" is "the back of my legs" in "stretch the back of my legs"."""
     kept = [i for i, w in enumerate(words) if w not in LITTLE_WORDS]
-    first, last = said[: span[0]].count(" "), said[: span[1]].count(" ")
+    first, last = span[0], span[1] - 1
     start = kept[first - 1] + 1 if first else 0  # little words just before belong to the slot
     return " ".join(words[start : kept[last] + 1])
 
