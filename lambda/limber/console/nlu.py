@@ -279,6 +279,7 @@ class Matcher:
         # Entity resolution: the same function the envelopes use, so the console and the request
         # it builds always agree; a model built in a test resolves by its own values.
         self.resolve = resolve or self._resolve_in_model
+        self._first_word: dict[tuple[int, str], list[Pattern]] = {}
         samples = list(_samples(model))
         rank = lambda p: (-p.literal_words, p.order)  # noqa: E731
         self.exact = sorted((compile_sample(s, i, t, order=o) for i, s, t, o in samples), key=rank)
@@ -344,13 +345,21 @@ class Matcher:
             slots[name] = value
         return Match(pattern.intent, slots, pattern.sample)
 
+    def _starting_with(self, candidates: list[Pattern], word: str) -> list[Pattern]:
+        """The candidates that can fit words beginning with ``word`` (those that begin with it or
+        with a slot), in their order; kept, since a corpus says the same first words often."""
+        key = (id(candidates), word)
+        if key not in self._first_word:
+            self._first_word[key] = [p for p in candidates if not p.parts or p.parts[0] in (None, word)]
+        return self._first_word[key]
+
     def _best(
         self, said: str, candidates: list[Pattern], how: str, words=None
     ) -> tuple[Match | None, Match | None]:
         """The first sample that fits with every slot resolved, and the first that fits with raw
         words in a slot (candidates are ordered by how many words they explain)."""
         open_slot = None
-        for pattern in candidates:
+        for pattern in self._starting_with(candidates, said.split(" ", 1)[0]):
             match = self._fit(pattern, said, words)
             if match is None or pattern.slot_only and not match.complete:
                 continue  # raw words in a slot-only sample: rule 5, when nothing else fits
