@@ -1117,8 +1117,10 @@ def test_npx_ask_starts_from_the_installed_node_modules():
 
 
 def make_dry_run(target: str) -> list[str]:
-    result = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True,
-                            timeout=30, check=True)  # fmt: skip
+    # Under `make test` this runs inside make: without its variables the dry run is a top one.
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS"}}
+    result = subprocess.run(["make", "-n", "--no-print-directory", target], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=30, check=True)  # fmt: skip
     return result.stdout.splitlines()
 
 
