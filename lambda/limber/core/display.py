@@ -41,7 +41,7 @@ OUTCOME_LABELS = {
     "soon": "See a doctor",
     "self_care": "Self-care",
 }
-OUTCOME_NOTE = "Limber is a stretching coach, not a doctor: it can't tell what causes your pain."
+OUTCOME_NOTE = "Limber is a stretching coach, not a doctor: it can't tell what causes pain."
 
 
 @dataclass(frozen=True)
