@@ -30,6 +30,8 @@ from limber.storage import partition_key
 from limber.storage.sqlite import SqliteAdapter
 from settings_api import settings_api
 
+DISCLAIMED = "not a substitute for professional medical advice"  # the once-ever disclaimer
+
 HEADING = re.compile(r"Stretch (\d+) of (\d+): ([^,.]+)(?:, (left side|right side))?\.")
 
 
@@ -69,7 +71,7 @@ def test_resume_tomorrow_restores_routine_step_side_and_hold(talk, store):
     assert welcome.startswith(
         f"Welcome back. You stopped at stretch {where[0]} of {where[1]} of Hip flexors."
     )
-    assert "Say resume to carry on" in welcome and "not medical advice" not in welcome
+    assert "Say resume to carry on" in welcome and DISCLAIMED not in welcome
     resumed = person.say("AMAZON.ResumeIntent")
     assert HEADING.search(resumed).groups() == where
     assert "Holds are" not in resumed
@@ -230,7 +232,7 @@ def test_delete_my_data_asks_then_deletes(talk, store):
     assert "deleted your saved progress" in person.say("AMAZON.YesIntent")
     assert store.load(key)["_version"] == 0  # nothing stored any more
     person.say("AMAZON.StopIntent")
-    assert "not medical advice" in person.launch()  # a stranger again
+    assert DISCLAIMED in person.launch()  # a stranger again
 
 
 def test_skill_disabled_event_deletes_the_persons_data(talk, store):
@@ -292,10 +294,10 @@ def test_a_week_old_place_offers_a_restart_that_yes_and_no_both_answer(talk, sto
 
 def test_the_disclaimer_comes_with_a_one_shot_start_once(talk):
     person = talk()
-    assert "not medical advice" in person.say("StartRoutineIntent", routine="hips")
+    assert DISCLAIMED in person.say("StartRoutineIntent", routine="hips")
     person.say("AMAZON.StopIntent")
-    assert "not medical advice" not in person.say("StartRoutineIntent", routine="hips")
-    assert "not medical advice" not in person.launch()
+    assert DISCLAIMED not in person.say("StartRoutineIntent", routine="hips")
+    assert DISCLAIMED not in person.launch()
 
 
 def test_saying_the_same_hold_or_pausing_twice_writes_once(talk, store):
@@ -397,8 +399,12 @@ def test_a_progress_file_from_the_previous_release_resumes_without_a_repair(tmp_
     profile = {
         "schema": 1,
         "updated_at": progress.timestamp(now - timedelta(days=1)),
-        "position": {"routine_id": "hip_flexors", "step": 2, "paused": False,
-                     "updated": progress.timestamp(now - timedelta(days=1))},
+        "position": {
+            "routine_id": "hip_flexors",
+            "step": 2,
+            "paused": False,
+            "updated": progress.timestamp(now - timedelta(days=1)),
+        },
         "position_cleared_at": None,
         "hold_seconds": 30,
         "hold_updated_at": None,

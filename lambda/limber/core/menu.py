@@ -12,7 +12,8 @@ from limber.core.timing import number_word
 from limber.core.words import spoken_list
 
 DISCLAIMER = (
-    "One thing first: Limber is a stretching coach, not medical advice. "
+    "One thing first: Limber is a stretching coach, "
+    "not a substitute for professional medical advice. "
     "If you're ever worried about your pain, ask me, is this dangerous."
 )
 ROUTINES_DISPLAY = {"kind": "routines"}  # a screen shows the touchable routine list
