@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -101,7 +103,11 @@ class SkillAdapter:
             payload = self._skill.serializer.serialize(response_envelope)
         except Exception:
             # As on Lambda (limber.skill.entry): the device hears a recovery line, never a 500.
-            logger.exception("skill raised while handling %s", _request_type(envelope))
+            # The type and where, never the message: a message can quote what the person said.
+            error = sys.exc_info()[1]
+            trace = "".join(traceback.format_tb(error.__traceback__))
+            kind = type(error).__name__
+            logger.error("skill raised while handling %s: %s\n%s", _request_type(envelope), kind, trace)
             return jsonify(recovery_envelope())
         return jsonify(payload)
 
@@ -117,7 +123,9 @@ class SkillAdapter:
         try:
             envelope = self._skill.serializer.deserialize(payload=body_text, obj_type=RequestEnvelope)
         except Exception as error:
-            raise VerificationException("body", f"request envelope does not deserialize: {error}") from None
+            # The type only: the message can quote a field's value, i.e. what the person said.
+            reason = f"request envelope does not deserialize: {type(error).__name__}"
+            raise VerificationException("body", reason) from None
         return body_text, envelope
 
 
