@@ -174,6 +174,10 @@ def _amount(words: list[str]) -> float | None:
     return None if number is None else number
 
 
+# What Alexa puts in a slot of each built-in type it resolves; None: not one of those.
+READERS = {"AMAZON.NUMBER": words_to_number, "AMAZON.DURATION": words_to_duration, "AMAZON.TIME": time_value}
+
+
 # --- what was heard ---------------------------------------------------------------------------
 
 
@@ -309,13 +313,8 @@ class Matcher:
     # slot values (rules 4 and 7)
     def slot_value(self, slot_type: str, heard: str) -> dict | None:
         if slot_type in BUILT_IN_TYPES:
-            if slot_type == "AMAZON.NUMBER":
-                sent = words_to_number(heard)
-            elif slot_type == "AMAZON.DURATION":
-                sent = words_to_duration(heard)
-            else:
-                sent = time_value(heard)
-            if sent is None:
+            sent = READERS[slot_type](heard)
+            if sent is None:  # not a number / duration / time where one is needed
                 return None
             return {"value": str(sent), "id": str(sent), "type": slot_type, "said": heard}
         resolved = self.resolve(self.locale, slot_type, heard) if slot_type in self.types else None
