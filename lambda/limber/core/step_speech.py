@@ -16,16 +16,17 @@ from functools import lru_cache
 from limber.core.content import Routine, Stretch
 from limber.core.routine import Step, hold_for, is_last, step_at, steps_of
 from limber.core.ssml import Speech
-from limber.core.timing import hold_speech, number_word, pick, reps_speech, rest_speech
+from limber.core.timing import fits_in_hold, hold_speech, number_word, pick, reps_speech, rest_speech
 from limber.core.words import spoken_list
 
 SETUP_PAUSE_SECONDS = 1.5  # between set-up lines when content has no movement table
 GET_READY_SECONDS = 2.0  # time to settle into position before the hold starts
 
-SKIP_LEADS = ("Skip this one if", "Leave this one out if", "Give this one a miss if")
+SKIP_LEADS = ("Skip this one if", "Leave this one out if", "Skip it if")
 FEEL_LEADS = ("You should feel", "Aim to feel", "Look for")
-NEXT_STRETCH = ("Say next for {name}.", "Next is {name}. Say next when you're ready.",
-                "Say next when you're ready for {name}.")
+NEXT_STRETCH = (
+    "Say next for {name}.", "Next is {name}. Say next when ready.", "Say next for {name} when ready."
+)
 LATER_SET = ("Same again.", "Same as before.", "Just as before.")
 REPROMPTS = {
     "side": ("Say next for the {side} side, or repeat to do this side again.",
@@ -109,7 +110,7 @@ def setup_moves(routine: Routine, index: int) -> list[tuple[str, float]]:
     out = []
     for n, line in enumerate(numbers):
         named = stretch.setup_moves[line] if stretch.setup_moves else ""
-        candidates = [named or "between_lines"] + ([entry] if n == 0 else [])
+        candidates = ([entry] if n == 0 else []) + [named or "between_lines"]  # ties: the entry move
         move = max(candidates, key=movement.seconds)
         out.append((move, movement.seconds(move)))
     return out
@@ -186,12 +187,16 @@ def _step_speech(routine: Routine, index: int, hold_preference: int | None, agai
         speech.say(pick(LATER_SET, index))
     for line, (_move, seconds) in zip(spoken_setup(step), setup_moves(routine, index), strict=True):
         speech.say(line).pause(seconds)
-    if first_time:
-        speech.say(feel_sentence(stretch.feel, step.stretch_number), stretch.safety)
-    speech.pause(GET_READY_SECONDS).say("Starting now.").mark("hold_start")
     hold = hold_for(stretch, hold_preference)
+    feel = feel_sentence(stretch.feel, step.stretch_number) if first_time else None
+    # What to feel is said once the hold has begun, as a physio would, when it fits before the
+    # first cue; the safety cue always comes before "Starting now".
+    feel_in_hold = feel is not None and hold is not None and fits_in_hold(hold, feel, index)
+    if first_time:
+        speech.say(*([stretch.safety] if feel_in_hold else [feel, stretch.safety]))
+    speech.pause(GET_READY_SECONDS).say("Starting now.").mark("hold_start")
     if hold is not None:
-        speech.extend(hold_speech(hold, index))
+        speech.extend(hold_speech(hold, index, feel if feel_in_hold else None))
     else:
         speech.extend(reps_speech(stretch.reps, stretch.rep_seconds))
     speech.mark("hold_end").say("Release.")
