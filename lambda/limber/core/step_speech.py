@@ -16,7 +16,7 @@ from functools import lru_cache
 from limber.core.content import Routine, Stretch
 from limber.core.routine import Step, hold_for, is_last, step_at, steps_of
 from limber.core.ssml import Speech
-from limber.core.timing import fits_in_hold, hold_speech, number_word, pick, reps_speech, rest_speech
+from limber.core.timing import hold_speech, number_word, pick, reps_speech, rest_speech
 from limber.core.words import spoken_list
 
 SETUP_PAUSE_SECONDS = 1.5  # between set-up lines when content has no movement table
@@ -188,15 +188,13 @@ def _step_speech(routine: Routine, index: int, hold_preference: int | None, agai
     for line, (_move, seconds) in zip(spoken_setup(step), setup_moves(routine, index), strict=True):
         speech.say(line).pause(seconds)
     hold = hold_for(stretch, hold_preference)
-    feel = feel_sentence(stretch.feel, step.stretch_number) if first_time else None
-    # What to feel is said once the hold has begun, as a physio would, when it fits before the
-    # first cue; the safety cue always comes before "Starting now".
-    feel_in_hold = feel is not None and hold is not None and fits_in_hold(hold, feel, index)
+    # What to feel and the safety cue come before "Starting now": said inside the hold, a long
+    # sentence would make the hold's length hang on the voice's speed (espeak is much faster).
     if first_time:
-        speech.say(*([stretch.safety] if feel_in_hold else [feel, stretch.safety]))
+        speech.say(feel_sentence(stretch.feel, step.stretch_number), stretch.safety)
     speech.pause(GET_READY_SECONDS).say("Starting now.").mark("hold_start")
     if hold is not None:
-        speech.extend(hold_speech(hold, index, feel if feel_in_hold else None))
+        speech.extend(hold_speech(hold, index))
     else:
         speech.extend(reps_speech(stretch.reps, stretch.rep_seconds))
     speech.mark("hold_end").say("Release.")

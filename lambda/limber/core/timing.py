@@ -52,22 +52,8 @@ def timed_speech(duration: float, cues: list[tuple[float, str]]) -> Speech:
     return speech
 
 
-OPENING_AT = 1.0  # seconds into a hold when an opening line (what to feel) starts
-OPENING_MARGIN = 1.0  # quiet kept between the opening line and the next cue
-
-
-def fits_in_hold(seconds: int, opening: str, variant: int = 0) -> bool:
-    """Whether ``opening`` can be said early in the hold and end before its first cue."""
-    first_cue = min((at for at, _ in hold_cues(seconds, variant)), default=seconds)
-    return OPENING_AT + spoken_seconds(opening) + OPENING_MARGIN <= first_cue
-
-
-def hold_speech(seconds: int, variant: int = 0, opening: str | None = None) -> Speech:
-    """A hold's cues in time; ``opening`` (checked with ``fits_in_hold``) is said a second in."""
-    cues = hold_cues(seconds, variant)
-    if opening:
-        cues = [(OPENING_AT, opening), *cues]
-    return timed_speech(seconds, cues)
+def hold_speech(seconds: int, variant: int = 0) -> Speech:
+    return timed_speech(seconds, hold_cues(seconds, variant))
 
 
 def reps_speech(reps: int, rep_seconds: int) -> Speech:
