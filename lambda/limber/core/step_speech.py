@@ -207,8 +207,8 @@ def _step_speech(
         speech.extend(reps_speech(stretch.reps, stretch.rep_seconds, rate))
     speech.mark("hold_end").say("Release.")
     if stretch.rest_seconds and step.set_number < stretch.sets:
-        speech.say(f"Rest for {stretch.rest_seconds} seconds.")
-        speech.extend(rest_speech(stretch.rest_seconds, index, rate)).say("Rest over.")
+        speech.say(f"Rest for {stretch.rest_seconds} seconds.").mark("rest_start")
+        speech.extend(rest_speech(stretch.rest_seconds, index, rate)).mark("rest_end").say("Rest over.")
     return speech.say(what_next(routine, index))
 
 
