@@ -98,9 +98,7 @@ def compile_cue(text: str, where: str) -> Cue:
     if not isinstance(text, str) or not text.strip():
         raise LexiconError(f"{where}: a cue must be non-empty text")
     body, _, cancel = text.partition(" ! ")
-    groups = tuple(
-        tuple(_alternative(alt, where) for alt in group.split("|")) for group in body.split(" + ")
-    )
+    groups = tuple(tuple(_alternative(alt, where) for alt in group.split("|")) for group in body.split(" + "))
     cancels = tuple(_alternative(alt, where) for alt in cancel.split("|")) if cancel else ()
     return Cue(text, groups, cancels)
 

@@ -29,7 +29,9 @@ HEDGES = frozenset("maybe might possibly perhaps unsure".split())
 CLAUSE_BREAKS = frozenset({CLAUSE_MARK, "but", "though", "although", "however", "except", "and", "so",
                            "because", "then", "now", "plus", "also", "yet"})  # fmt: skip
 LOOK_BACK = 4  # words before a cue a negation can reach
-NUMBER_WORDS = frozenset("seconds second secs sec minutes minute mins min and a half hold for make it".split())
+NUMBER_WORDS = frozenset(
+    "seconds second secs sec minutes minute mins min and a half hold for make it".split()
+)
 AGE_SIGNS = (("age_50_plus", 50), ("age_65_plus", 65))
 DURATION_SIGN = "not_improving_6_weeks"
 
@@ -197,7 +199,9 @@ def routine_phrases(library) -> dict[str, str]:
     return out
 
 
-def read(text: str | None, lexicon: Lexicon | None = None, routines: Mapping[str, str] | None = None) -> Heard:
+def read(
+    text: str | None, lexicon: Lexicon | None = None, routines: Mapping[str, str] | None = None
+) -> Heard:
     """What ``text`` (the words Alexa heard) says; see the module docstring."""
     lexicon = lexicon or default_lexicon()
     said = tokens(text or "")

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import re
 
-from limber.core import coaching, habits, menu
+from limber.core import coaching, habits, menu, screening
+from limber.core.hearing import read, routine_phrases
 from limber.skill import progress
 from limber.skill.handlers.base import intent_turn
-from limber.skill.turn import library, number_slot, slot, state_of
+from limber.skill.turn import library, locale_of, number_slot, slot, state_of
 
 
 @intent_turn("StartRoutineIntent")
 def start_routine(hi):
     chosen = slot(hi, "routine")
+    if chosen.heard and not chosen.id:  # an open slot heard a symptom: the check (hearing, #11)
+        heard = read(chosen.heard, routines=routine_phrases(library()))
+        if heard.is_symptom:
+            return screening.symptom(library(), state_of(hi), heard, locale_of(hi))
     return start_turn(hi, chosen.id, chosen.heard)
 
 
