@@ -169,7 +169,8 @@ def symptom(library: Library, state: State, heard: Heard, locale: str) -> Reply:
             step = _fold(rules, state, heard, locale)
         except (triage.TriageStateError, KeyError, TypeError, ValueError):
             step = _start(rules, locale, known=heard.known, about=heard.about)
-        lead = (STOP_AND_SIT,) if heard.stop_now and state.position else ()
+        moving = state.position and not state.position.paused
+        lead = (STOP_AND_SIT,) if heard.stop_now and moving else ()
         return _step(state.with_(pending=None, offer=None), step, *lead, ADDED)
     stopped, lead = _stopped_here(library, state.with_(offer=None), heard)
     stopped = stopped.with_(pending=None)

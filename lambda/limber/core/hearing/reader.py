@@ -58,24 +58,24 @@ class Heard:
         return {**self.facts, **self.signs}
 
 
-def _matches(words: list[str], pattern: tuple[str, ...], start: int) -> bool:
-    if start + len(pattern) > len(words):
-        return False
-    for offset, want in enumerate(pattern):
-        said = words[start + offset]
-        if want.endswith("*") and said.startswith(want[:-1]) or said == want:
-            continue
-        return False
-    return True
+class _Said:
+    """Words joined once, with where each word starts, so cue patterns find word spans."""
 
+    def __init__(self, words: list[str]):
+        self.words = words
+        self.text = " ".join(words)
+        self.word_at: dict[int, int] = {}
+        offset = 0
+        for index, word in enumerate(words):
+            self.word_at[offset] = index
+            offset += len(word) + 1
 
-def _spans(words: list[str], alternatives) -> list[tuple[int, int]]:
-    return [
-        (start, start + len(alt))
-        for alt in alternatives
-        for start in range(len(words))
-        if _matches(words, alt, start)
-    ]
+    def spans(self, pattern) -> list[tuple[int, int]]:
+        out = []
+        for found in pattern.finditer(self.text):
+            start = self.word_at[found.start()]
+            out.append((start, start + found.group(0).count(" ") + 1))
+        return out
 
 
 def _polarity(words: list[str], start: int, own: set[int]) -> str:
@@ -96,20 +96,20 @@ def _polarity(words: list[str], start: int, own: set[int]) -> str:
     return "y"
 
 
-def cue_polarity(words: list[str], cue: Cue) -> str | None:
-    """None when ``cue`` is not in ``words``; else "y", "u" or "n" (negated)."""
-    if cue.cancel and _spans(words, cue.cancel):
+def cue_polarity(said: _Said, cue: Cue) -> str | None:
+    """None when ``cue`` is not in the words; else "y", "u" or "n" (negated)."""
+    if cue.cancel_pattern is not None and cue.cancel_pattern.search(said.text):
         return None
     found = []
-    for group in cue.groups:
-        spans = _spans(words, group)
+    for pattern in cue.patterns:
+        spans = said.spans(pattern)
         if not spans:
             return None
         found.append(spans)
     own = {i for spans in found for a, b in spans for i in range(a, b)}
     result = "y"
     for spans in found:
-        marks = {_polarity(words, a, own) for a, _ in spans}
+        marks = {_polarity(said.words, a, own) for a, _ in spans}
         group_mark = "y" if "y" in marks else "u" if "u" in marks else "n"
         if group_mark == "n":
             return "n"
@@ -145,17 +145,15 @@ def _about(said: list[str], lexicon: Lexicon) -> tuple[str, int | None]:
 
 
 def _age(said: list[str]) -> int | None:
+    """ "I'm 62", "aged 70", "my dad is 80", "62 years old"; not "32 weeks pregnant"."""
     for i, word in enumerate(said):
         if not word.isdigit():
             continue
-        after = said[i + 1 : i + 3]
-        before = said[max(0, i - 2) : i]
+        after, before = said[i + 1 : i + 3], said[max(0, i - 1) : i]
         if after[:2] in (["year", "old"], ["years", "old"]) or after[:1] == ["yo"]:
             return int(word)
-        if before[-1:] in (["am"], ["aged"], ["age"]) or before == ["is", "is"]:
-            if not after or after[0] in (CLAUSE_MARK, "and", "but", "with", "now", "so"):
-                return int(word)
-        if before[-1:] == ["is"] and (not after or after[0] in (CLAUSE_MARK, "and", "but", "with")):
+        ends_there = not after or after[0] in (CLAUSE_MARK, "and", "but", "with", "now", "so")
+        if before in (["am"], ["aged"], ["age"], ["is"]) and ends_there:
             return int(word)
     return None
 
@@ -185,8 +183,8 @@ def _is_number(said: list[str]) -> int | None:
     return value * 60 if any(w.startswith("min") for w in said) else value
 
 
-def _found(words: list[str], cues) -> str | None:
-    marks = {m for cue in cues if (m := cue_polarity(words, cue))}
+def _found(said: _Said, cues) -> str | None:
+    marks = {m for cue in cues if (m := cue_polarity(said, cue))}
     return "y" if "y" in marks else "u" if "u" in marks else "n" if marks else None
 
 
@@ -205,11 +203,11 @@ def read(
     """What ``text`` (the words Alexa heard) says; see the module docstring."""
     lexicon = lexicon or default_lexicon()
     said = tokens(text or "")
-    words = content(said)
-    if not [w for w in words if w != CLAUSE_MARK]:
+    words = _Said(content(said))
+    if not [w for w in words.words if w != CLAUSE_MARK]:
         return Heard("unknown")
     about, age = _about(said, lexicon)
-    whole = tuple(w for w in words if w != CLAUSE_MARK)
+    whole = tuple(w for w in words.words if w != CLAUSE_MARK)
     facts: dict[str, str] = {}
     if age is not None and about != "child":
         facts.update({sign: "y" if age >= years else "n" for sign, years in AGE_SIGNS})
@@ -220,8 +218,8 @@ def read(
         if entry.about == "child" and about != "child":
             continue
         # A short phrase counts only as the whole of what was said; cues read longer speech.
-        phrases = [c for c in entry.phrase_cues if len(c.groups[0][0]) >= 3 or c.groups[0][0] == whole]
-        mark = _found(words, (*phrases, *entry.cues))
+        mark = "y" if whole in entry.short_phrases else None
+        mark = mark or _found(words, (*entry.cues, *([entry.phrase_cue] if entry.phrase_cue else [])))
         if mark is None or entry.needs and facts.get(entry.needs) != "y":
             continue
         if mark == "n":
