@@ -12,8 +12,6 @@ and clear the saved place (the "clear_place" event; nothing says why).
 
 from __future__ import annotations
 
-import inspect
-
 from limber.core import coaching
 from limber.core import routine as moves
 from limber.core.content import Library
@@ -107,13 +105,6 @@ def _usable(rules, known: dict[str, str] | None) -> dict[str, str] | None:
 def _start(rules, locale: str, *, named: str | None = None, known=None, about: str = "self"):
     """The engine's first step, with what the opening already answered."""
     triage = _engine()
-    if (
-        "known" not in inspect.signature(triage.start_screen).parameters
-    ):  # TEMPORARY: until #11's engine merges
-        yes = {k for k, v in (known or {}).items() if v in ("y", "u")}
-        fits = [f for f in rules.flags if f.signs_required and f.signs_required <= yes]
-        best = max(fits, key=lambda f: triage.RANK[f.level], default=None)
-        return triage.start_screen(rules, named or (best.id if best else None), locale)
     return triage.start_screen(rules, named, locale, known=_usable(rules, known), about=about)
 
 
