@@ -166,10 +166,15 @@ class TestNotSymptoms:
         heard = hear(said)
         assert not heard.is_symptom and not heard.signs
 
-    def test_plain_pain_is_pain_not_a_warning_sign(self):
+    def test_plain_pain_is_a_symptom_without_a_warning_sign(self):
         heard = hear("my back is killing me")
-        assert heard.kind == "pain" and not heard.signs
-        assert hear("my back is paining").kind == "pain"  # Indian English
+        assert heard.is_symptom and heard.pain_only and not heard.signs
+        assert hear("my back is paining").pain_only  # Indian English
+        assert not hear("I've wet myself and my back hurts").pain_only
+
+    def test_someone_elses_stiff_back_is_for_the_check_not_a_routine(self):
+        heard = hear("my husband's back is stiff after golf")
+        assert heard.is_symptom and heard.about == "other" and heard.routine is None
 
     def test_a_symptom_wins_over_a_routine_word(self):
         heard = hear("my lower back hurts and I've wet myself")

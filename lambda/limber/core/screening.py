@@ -166,7 +166,8 @@ def symptom(library: Library, state: State, heard: Heard, locale: str) -> Reply:
     stopped, lead = _stopped_here(library, state.with_(offer=None), heard)
     stopped = stopped.with_(pending=None)
     step = _start(rules, locale, known=heard.known, about=heard.about)
-    return _step(stopped, step, *([lead] if lead else []))
+    sorry = ("I'm sorry it hurts.",) if heard.pain_only and not lead else ()
+    return _step(stopped, step, *sorry, *([lead] if lead else []))
 
 
 def reply_to_screen(library: Library, state: State, reply: str, locale: str) -> Reply:

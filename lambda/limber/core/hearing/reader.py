@@ -9,8 +9,9 @@ screen and the router need:
 - ``facts``: plain numbers that answer a question ("I'm 62" -> age_50_plus "y"; "for two months"
   with pain -> not_improving_6_weeks "y"; "I'm 40" -> "n");
 - ``about``: "self", "child" ("my little girl", "my 5 year old") or "other" ("my dad");
-- ``kind``: "symptom" (reaches the check), "pain" (plain pain, no warning sign named), or what
-  else was meant: "routine" / "goal" (with ``routine``), "number", "request", "unknown".
+- ``kind``: "symptom" (reaches the check; ``pain_only`` when it is pain with no warning sign
+  named, "my back aches", which mid-stretch gets the pain question first), or what else was
+  meant: "routine" / "goal" (with ``routine``), "number", "request", "unknown".
 
 It is pure and keeps nothing: the words are read and dropped, never stored or logged.
 """
@@ -47,6 +48,7 @@ class Heard:
     number: int | None = None
     stop_now: bool = False
     entries: tuple[str, ...] = ()  # lexicon entries heard, for tests and --explain
+    pain_only: bool = False  # a symptom, but only pain ("my back aches"): no warning sign named
 
     @property
     def is_symptom(self) -> bool:
@@ -242,15 +244,17 @@ def read(
     base = dict(signs=signs, denied=frozenset(denied), facts=facts, about=about, entries=tuple(heard_entries))
     if heard_entries:
         return Heard("symptom", stop_now=stop_now, **base)
-    if pain:
-        return Heard("pain", **base)
+    if pain:  # pain with no warning sign named: still a symptom, asked about as pain
+        return Heard("symptom", pain_only=True, **{**base, "entries": ("pain",)})
+    goal = next((g.routine for g in lexicon.goals if _found(words, g.cues) == "y"), None)
+    if goal and about != "self":  # "my friend's back is stiff": about someone else, so the check
+        return Heard("symptom", pain_only=True, **{**base, "entries": ("pain",)})
     phrase = " ".join(whole)
     for name, routine_id in sorted((routines or {}).items(), key=lambda item: -len(item[0])):
         if name and (phrase == name or f" {name} " in f" {phrase} "):
             return Heard("routine", routine=routine_id, **base)
-    for goal in lexicon.goals:
-        if _found(words, goal.cues) == "y":
-            return Heard("goal", routine=goal.routine, **base)
+    if goal:
+        return Heard("goal", routine=goal, **base)
     number = _is_number(said)
     if number is not None:
         return Heard("number", number=number, **base)

@@ -70,7 +70,7 @@ class ScreenInProgress(AbstractRequestHandler):
             return screening.stop_screen(lib, state, locale)
         if name in WORDS_INTENTS:
             heard = heard_words(hi)
-            if heard.is_symptom:  # folded into this screen; an emergency is answered at once
+            if heard.is_symptom and not heard.pain_only:  # folded in; an emergency is answered at once
                 return screening.symptom(lib, state, heard, locale)
         return screening.interrupted(lib, state, locale)
 
@@ -87,7 +87,7 @@ def red_flag_check(hi):
         return screening.symptom(lib, state, heard, locale)
     person = slot(hi, "person")
     misheard = person.heard and not person.id and heard.about == "self"
-    if misheard or heard.kind in ("routine", "goal", "number", "request"):
+    if misheard or heard.kind in ("number", "request"):
         return route(hi, heard)
     return screening.check(lib, state, None, locale, about=heard.about)
 
@@ -100,10 +100,10 @@ def statement(hi):
 def route(hi, heard: Heard):
     """Words that reached an open slot, sent where they were meant."""
     lib, state, locale = library(), state_of(hi), locale_of(hi)
+    if heard.pain_only and state.position and state.screen is None:
+        return screening.pain(lib, state, locale)  # mid-stretch: sharp, numb or tingling?
     if heard.is_symptom:
         return screening.symptom(lib, state, heard, locale)
-    if heard.kind == "pain":
-        return screening.pain(lib, state, locale)
     here = state.position.routine_id if state.position else None
     if heard.kind in ("routine", "goal") and heard.routine and heard.routine != here:
         return start_turn(hi, heard.routine, None)
