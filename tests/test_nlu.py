@@ -255,7 +255,7 @@ def test_the_skills_model_has_the_catch_all_its_slot_only_sample_makes():
     """Whatever intent of the skill's model has a slot-only sample, it is what an unknown phrase
     reaches on a device; without one it is the fallback."""
     language = build_model("en-US")["interactionModel"]["languageModel"]
-    builtin = {"AMAZON.NUMBER", "AMAZON.DURATION"}
+    builtin = {"AMAZON.NUMBER", "AMAZON.DURATION", "AMAZON.TIME"}
     slot_only = [
         intent["name"]
         for intent in language["intents"]
@@ -366,6 +366,8 @@ def filled(sample: str, slot_types: dict[str, str], values: dict[str, list[dict]
             word, expected[name] = NUMBER_WORDS, NUMBER
         elif slot_type == "AMAZON.DURATION":
             word, expected[name] = "forty seconds", "PT40S"
+        elif slot_type == "AMAZON.TIME":
+            word, expected[name] = ("seven thirty pm", "19:30") if turn % 2 else ("8 am", "08:00")
         else:
             value = values[slot_type][turn % len(values[slot_type])]
             names = [value["name"]["value"], *value["name"]["synonyms"]]
@@ -478,3 +480,18 @@ def test_console_request_for_a_typed_line():
     assert request_for("open limber coach", Session()) == {"type": "LaunchRequest"}
     assert request_for("quit", Session()) == {"type": "SessionEndedRequest", "reason": "USER_INITIATED"}
     assert request_for("   ", Session()) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        ("remind me to stretch every day at 8 am", {"time": "08:00", "days": "daily"}),
+        ("remind me on weekdays at 7 pm", {"time": "19:00", "days": "weekdays"}),
+        ("remind me to stretch every morning", {"time": "MO"}),
+        ("remind me to stretch at half past seven", {"time": "07:30"}),
+    ],
+)
+def test_reminder_times_are_heard_as_alexa_resolves_them(text, slots):
+    match = understand(text)
+    assert match.intent == "SetReminderIntent"
+    assert {k: v for k, v in match.resolved.items() if v} == slots

@@ -32,7 +32,8 @@ more generously, or local figures lie. The rules, each with the Amazon documenta
    their meaning. Yes and no are therefore only ever heard as said: they answer safety questions.
 7. AMAZON.NUMBER hears digits and number words ("45", "forty-five"); AMAZON.DURATION resolves to
    ISO-8601 as Alexa sends it ("a minute" PT1M, "forty seconds" PT40S, "half a minute" PT30S). A
-   slot of those types that hears no number leaves that sample unmatched.
+   slot of those types that hears no number leaves that sample unmatched. AMAZON.TIME resolves as
+   Alexa does ("7:30 pm" 19:30, "morning" MO; see ``amazon_time``).
 8. "exit" and "quit" are not intents: Alexa closes the session and the skill gets a
    SessionEndedRequest (reason USER_INITIATED). ``understand`` reports them as SESSION_END.
 
@@ -48,13 +49,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from limber.console.amazon_time import time_value
+from limber.console.envelopes import model_locale
 from limber.interaction_model import build_model, normalise, resolve_value
 
 DATA = Path(__file__).with_name("builtin_samples.toml")
 FALLBACK = "AMAZON.FallbackIntent"
 # Not an intent: the words that make Alexa end the session itself (rule 8).
 SESSION_END = "SessionEndedRequest"
-BUILT_IN_TYPES = ("AMAZON.NUMBER", "AMAZON.DURATION")
+BUILT_IN_TYPES = ("AMAZON.NUMBER", "AMAZON.DURATION", "AMAZON.TIME")
 # Rule 3: words a custom intent's sample may have or lack without changing what it means.
 LITTLE_WORDS = frozenset("the a an my this that it some".split())
 
@@ -278,6 +281,9 @@ class Matcher:
         if slot_type == "AMAZON.DURATION":
             duration = words_to_duration(heard)
             return None if duration is None else {"value": duration, "id": duration, "type": slot_type}
+        if slot_type == "AMAZON.TIME":
+            clock = time_value(heard)
+            return None if clock is None else {"value": clock, "id": clock, "type": slot_type}
         resolved = self.resolve(self.locale, slot_type, heard) if slot_type in self.types else None
         return {"value": heard, "id": resolved[0] if resolved else None, "type": slot_type}
 
@@ -372,8 +378,14 @@ def strip_fillers(said: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def matcher(locale: str) -> Matcher:
+def _matcher(locale: str) -> Matcher:
     return Matcher(build_model(locale), locale, resolve=resolve_value)
+
+
+def matcher(locale: str) -> Matcher:
+    """The compiled model a request in ``locale`` is heard with (en-US for a locale the skill
+    has no model for, as the envelopes resolve it)."""
+    return _matcher(model_locale(locale))
 
 
 def understand(text: str, locale: str = "en-US") -> Match:
