@@ -449,3 +449,11 @@ def test_emergency_and_urgent_outcomes_clear_the_saved_place():
     reply = screening.symptom(default_library(), here, read("my bum has gone numb"), "en-GB")
     assert reply.end_session and reply.state.position is None and "clear_place" in reply.events
     assert reply.card.title.startswith("Emergency")
+
+
+def test_pain_described_in_answer_to_the_pain_question_is_taken_as_bad_pain(talk):
+    person = talk()
+    person.say("StartRoutineIntent", routine="hips")
+    person.say("PainDuringStretchIntent")
+    said = person.say("StatementIntent", symptom="it's a stabbing pain in my back")
+    assert "leave this stretch out" in said and person.attributes.get("pending") == "pain_offer"
