@@ -214,7 +214,7 @@ class TestDuringARoutine:
     def test_a_named_emergency_mid_routine_ends_the_routine_at_once(self, talk):
         person = self.start(talk)
         said = person.say("StatementIntent", symptom="my bum has gone numb")
-        assert person.ended and "This is an emergency" in said and "Stretch" not in said
+        assert person.ended and said.startswith("This is an emergency") and "Stretch" not in said
 
     def test_an_urgent_outcome_ends_the_routine_without_offering_to_continue(self, talk):
         person = self.start(talk)
@@ -365,7 +365,7 @@ class TestSymptomsSaidAnywhere:
         person = talk()
         person.say("RedFlagCheckIntent")
         said = self.say(person, "my bum's gone numb")
-        assert person.ended and level_of(person.card) == "emergency" and "emergency" in said.lower()
+        assert person.ended and level_of(person.card) == "emergency" and said.startswith("This is an emergency")
 
     def test_a_negated_sign_is_not_taken_as_a_yes(self, talk):
         person = talk()

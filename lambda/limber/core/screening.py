@@ -89,7 +89,8 @@ def _outcome(state: State, step) -> Reply:
 def _step(state: State, step, *lead: str) -> Reply:
     if step.kind == "outcome":
         reply = _outcome(state, step)
-        if lead:
+        # An emergency is said first, always: its own words say to stop the stretches.
+        if lead and step.level != "emergency":
             reply.speech = speech(*lead).extend(reply.speech)
         return reply
     return _question(state, step, *lead)
