@@ -365,7 +365,8 @@ class TestSymptomsSaidAnywhere:
         person = talk()
         person.say("RedFlagCheckIntent")
         said = self.say(person, "my bum's gone numb")
-        assert person.ended and level_of(person.card) == "emergency" and said.startswith("This is an emergency")
+        assert person.ended and level_of(person.card) == "emergency"
+        assert said.startswith("This is an emergency")
 
     def test_a_negated_sign_is_not_taken_as_a_yes(self, talk):
         person = talk()
