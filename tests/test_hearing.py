@@ -229,3 +229,28 @@ class TestLexiconFile:
     def test_proxies_cover_the_common_words(self):
         for word in ("dad", "mum", "mom", "husband", "wife", "little girl", "little boy", "son", "daughter"):
             assert word in LEXICON.people
+
+
+# --- from the safety review: what the words don't say must not be read into them ------------------
+
+
+@pytest.mark.parametrize(
+    ("said", "known"),
+    [
+        # a pregnancy's weeks, or "ago", are not how long the pain has lasted
+        ("I'm 20 weeks pregnant and my back hurts", {"pregnant": "y"}),
+        ("I hurt my back two weeks ago", {"recent_injury": "y"}),
+        ("my back has hurt for 8 weeks", {"not_improving_6_weeks": "y"}),
+        # an ordinary fall is an injury; whether it was serious is asked, not assumed
+        ("I fell on the stairs at home", {"recent_injury": "y"}),
+        ("I fell off my bike slowly onto grass", {"recent_injury": "y"}),
+        ("I fell down the stairs", {"recent_injury": "y", "serious_accident": "y"}),
+        ("I was knocked off my bike", {"recent_injury": "y", "serious_accident": "y"}),
+        # "not sure" is a not sure, however far back it stands
+        ("I'm not sure if I have numbness down there", {"saddle_numbness": "u"}),
+    ],
+)
+def test_the_reader_hears_only_what_was_said(said, known):
+    heard = hear(said).known
+    watched = ("pregnant", "not_improving_6_weeks", "recent_injury", "serious_accident", "saddle_numbness")
+    assert {sign: heard.get(sign) for sign in watched} == {sign: known.get(sign) for sign in watched}

@@ -91,6 +91,9 @@ def _polarity(words: list[str], start: int, own: set[int]) -> str:
             break
         if word in ("not",) and i + 1 < len(words) and words[i + 1] in ("sure", "certain"):
             return "u"
+        # "I'm not sure if I have numbness": the hedge can stand further back than LOOK_BACK.
+        if word in ("sure", "certain", "know") and i > 0 and words[i - 1] in ("not", "unsure"):
+            return "u"
         if word in NEGATORS:
             return "n"
         if word in HEDGES:
@@ -165,6 +168,9 @@ def _duration_weeks(said: list[str]) -> float | None:
         unit = said[i + 1]
         count = int(word) if word.isdigit() else 1 if word in ("a", "an", "one") else None
         if count is None:
+            continue
+        # "20 weeks pregnant", "a week ago", "six weeks old": not how long the pain has lasted.
+        if said[i + 2 : i + 3] and said[i + 2] in ("pregnant", "ago", "old", "postpartum"):
             continue
         if unit in ("week", "weeks"):
             return float(count)
