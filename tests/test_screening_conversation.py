@@ -169,6 +169,16 @@ class TestMidScreen:
         assert person.ended and "call 911 straight away" in said
         assert '">911</sub>' in person.last["response"]["outputSpeech"]["ssml"]
 
+    def test_stopping_the_check_mid_routine_says_how_to_come_back(self, talk):
+        person = talk()
+        person.launch()
+        person.say("StartRoutineIntent", routine="hips")
+        person.say("RedFlagCheckIntent")  # mid-stretch: the stretch answer, then the offer
+        person.say("AMAZON.YesIntent")
+        assert person.attributes.get("screen")
+        said = person.say("AMAZON.StopIntent")
+        assert person.ended and "ask limber coach to resume" in said
+
     def test_unsure_on_an_emergency_question_counts_as_yes_and_says_so(self, talk):
         person, _ = self.start(talk)
         said = person.say("NotSureIntent")  # a question about several signs: they come one by one

@@ -224,6 +224,8 @@ def stop_screen(library: Library, state: State, locale: str) -> Reply:
     triage = _engine()
     rules = triage.default_rules()
     out = Speech().say_with_numbers(rules.stopped_text(locale), rules.locale(locale).numbers)
+    if state.position:  # the place is kept: say how to come back to it
+        out.say("To carry on with your stretches later, say: Alexa, ask limber coach to resume.")
     return Reply(out, state.with_(screen=None, pending=None), end_session=True)
 
 
