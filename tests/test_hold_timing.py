@@ -92,3 +92,26 @@ def test_easier_and_alternative_versions_time_what_they_promise(routine, index):
     per_side = other.hold_seconds or other.reps * other.rep_seconds
     holds = re.findall(r"Starting now\.(.*?)Release\.", alternative.ssml(), re.S)
     assert holds and all(spoken_duration(h) == pytest.approx(per_side, rel=0.10) for h in holds)
+
+
+def test_slower_speech_is_slower_with_wider_gaps_and_the_same_holds():
+    from limber.core.step_speech import SLOWER_GAPS, SLOWER_RATE
+
+    for routine, index in ALL_STEPS[:40]:
+        stretch = steps_of(routine)[index].stretch
+        usual, slow = (step_speech(routine, index, None, slower=s).ssml() for s in (False, True))
+        assert 'prosody rate="85%"' in slow and "prosody" not in usual
+        part = timed_part(slow)
+        silence = sum(int(ms) / 1000 for ms in re.findall(r'<break time="(\d+)ms"/>', part))
+        words = len(re.sub(r"<[^>]+>", " ", part).split())
+        expected = stretch.hold_seconds or stretch.reps * stretch.rep_seconds
+        assert silence + words / (WORDS_PER_SECOND * SLOWER_RATE) == pytest.approx(expected, rel=0.10)
+        gaps = [breaks_before_start(doc) for doc in (usual, slow)]
+        assert [ms * SLOWER_GAPS for ms in gaps[0]] == pytest.approx(gaps[1], abs=1)
+
+
+def breaks_before_start(ssml: str) -> list[int]:
+    """Milliseconds of each break before "Starting now." (chained breaks summed)."""
+    head = ssml[: ssml.index("Starting now.")]
+    runs = re.findall(r'((?:<break time="\d+ms"/>)+)', head)
+    return [sum(int(ms) for ms in re.findall(r"(\d+)ms", run)) for run in runs]

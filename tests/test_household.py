@@ -19,6 +19,7 @@ from ask_sdk_model.user import User
 
 from alexa import Conversation
 from limber.core import household, progress
+from limber.core.menu import DISCLAIMER
 from limber.skill.builder import build_skill
 from limber.skill.entry import handle_event
 from limber.storage import HOUSEHOLD_KEY, partition_key
@@ -88,7 +89,7 @@ def test_each_recognised_person_has_their_own_place_hold_goal_and_streak(home, s
     ann.launch()
     where = stop_at_step(ann, "hips", 2)
     welcome = ben.launch()
-    assert "not medical advice" in welcome  # Ben is new here: his own first welcome
+    assert DISCLAIMER in welcome  # Ben is new here: his own first welcome
     assert "You stopped at" not in welcome
     ben.say("SetHoldTimeIntent", seconds="45")
     ben.say("SetGoalIntent", count="2")
@@ -100,7 +101,7 @@ def test_each_recognised_person_has_their_own_place_hold_goal_and_streak(home, s
     said = ben.say("ProgressIntent")
     assert "one day" in said and "one of two days this week" in said
     # Someone Alexa doesn't recognise shares the account's own profile: none of the above.
-    assert "not medical advice" in guest.launch()
+    assert DISCLAIMER in guest.launch()
     assert "haven't finished a routine yet" in guest.say("ProgressIntent")
     record = record_of(store, home.account)
     people = record["people"]
@@ -124,7 +125,7 @@ def test_a_guest_doing_a_routine_in_a_household_keeps_everyone_else(home, store)
     mine = record["people"][person_key("amzn1.ask.person.ANN")]
     assert mine["goal"] == 4 and mine["routines_completed"] == 1
     assert record["routines_completed"] == 1 and record["hold_seconds"] == 20
-    assert "not medical advice" not in ann.launch()
+    assert DISCLAIMER not in ann.launch()
 
 
 def test_deleting_my_data_forgets_the_whole_household(home, store):
@@ -151,7 +152,7 @@ def test_a_recognised_person_on_a_one_person_account_gets_their_own_view(home, s
     guest = home(None)
     finish(guest)
     ann = home("amzn1.ask.person.ANN")
-    assert "not medical advice" in ann.launch()
+    assert DISCLAIMER in ann.launch()
     ann.say("SetGoalIntent", count="3")
     record = record_of(store, home.account)
     assert record["routines_completed"] == 1 and record["disclaimer_heard"] is True

@@ -14,6 +14,7 @@ from alexa import Conversation
 from limber.console.nlu import understand
 from limber.core import coaching, progress
 from limber.core.content import default_library
+from limber.core.menu import DISCLAIMER
 from limber.core.plan import REMINDER_QUESTION
 from limber.core.state import State
 from limber.skill.builder import build_skill
@@ -258,7 +259,7 @@ def test_a_mostly_skipped_finish_marks_the_routine_for_the_plan():
 
 def test_the_first_welcome_is_unchanged_no_suggestion(talk):
     welcome = talk().launch()
-    assert "not medical advice" in welcome and "How about" not in welcome
+    assert DISCLAIMER in welcome and "How about" not in welcome
 
 
 # --- the reminder, offered once ---------------------------------------------------------------

@@ -6,6 +6,7 @@ test_storage_faults.py), driven with real envelopes through the Lambda entry poi
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,8 @@ from limber.skill.turn import state_of
 from limber.storage import partition_key
 from limber.storage.sqlite import SqliteAdapter
 from settings_api import settings_api
+
+DISCLAIMED = "not a substitute for professional medical advice"  # the once-ever disclaimer
 
 HEADING = re.compile(r"Stretch (\d+) of (\d+): ([^,.]+)(?:, (left side|right side))?\.")
 
@@ -68,7 +71,7 @@ def test_resume_tomorrow_restores_routine_step_side_and_hold(talk, store):
     assert welcome.startswith(
         f"Welcome back. You stopped at stretch {where[0]} of {where[1]} of Hip flexors."
     )
-    assert "Say resume to carry on" in welcome and "not medical advice" not in welcome
+    assert "Say resume to carry on" in welcome and DISCLAIMED not in welcome
     resumed = person.say("AMAZON.ResumeIntent")
     assert HEADING.search(resumed).groups() == where
     assert "Holds are" not in resumed
@@ -229,7 +232,7 @@ def test_delete_my_data_asks_then_deletes(talk, store):
     assert "deleted your saved progress" in person.say("AMAZON.YesIntent")
     assert store.load(key)["_version"] == 0  # nothing stored any more
     person.say("AMAZON.StopIntent")
-    assert "not medical advice" in person.launch()  # a stranger again
+    assert DISCLAIMED in person.launch()  # a stranger again
 
 
 def test_skill_disabled_event_deletes_the_persons_data(talk, store):
@@ -291,10 +294,10 @@ def test_a_week_old_place_offers_a_restart_that_yes_and_no_both_answer(talk, sto
 
 def test_the_disclaimer_comes_with_a_one_shot_start_once(talk):
     person = talk()
-    assert "not medical advice" in person.say("StartRoutineIntent", routine="hips")
+    assert DISCLAIMED in person.say("StartRoutineIntent", routine="hips")
     person.say("AMAZON.StopIntent")
-    assert "not medical advice" not in person.say("StartRoutineIntent", routine="hips")
-    assert "not medical advice" not in person.launch()
+    assert DISCLAIMED not in person.say("StartRoutineIntent", routine="hips")
+    assert DISCLAIMED not in person.launch()
 
 
 def test_saying_the_same_hold_or_pausing_twice_writes_once(talk, store):
@@ -387,6 +390,47 @@ def test_a_goodbye_during_an_outage_does_not_promise_the_place(tmp_path):
     person.say("StartRoutineIntent", routine="hips")
     said = person.say("AMAZON.StopIntent")
     assert "couldn't save your place" in said and "start a little earlier" in said
+
+
+def test_a_progress_file_from_the_previous_release_resumes_without_a_repair(tmp_path):
+    """The table without expiry, a schema-1 profile (no completion ids) with a saved place."""
+    path = tmp_path / "old.sqlite3"
+    now = datetime.now(UTC)
+    profile = {
+        "schema": 1,
+        "updated_at": progress.timestamp(now - timedelta(days=1)),
+        "position": {
+            "routine_id": "hip_flexors",
+            "step": 2,
+            "paused": False,
+            "updated": progress.timestamp(now - timedelta(days=1)),
+        },
+        "position_cleared_at": None,
+        "hold_seconds": 30,
+        "hold_updated_at": None,
+        "completions": [(now - timedelta(days=2)).date().isoformat()],
+        "routines_completed": 7,
+        "disclaimer_heard": True,
+    }
+    person = Conversation(lambda event, context: None)  # only for its user id
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE progress (id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+            " profile TEXT NOT NULL, written_at REAL NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO progress VALUES (?, 5, ?, ?)",
+            (key_of(person), json.dumps(profile), now.timestamp() - 86400),
+        )
+    store = SqliteAdapter(path)
+    skill = build_skill(skill_id=None, persistence_adapter=store)
+    person.handler = lambda event, context: handle_event(skill, event, context)
+    welcome = person.launch()
+    assert welcome.startswith("Welcome back. You stopped at stretch 2 of 7 of Hip flexors.")
+    assert "damaged" not in welcome
+    assert "finished seven routines" in person.say("ProgressIntent")
+    finish_a_routine(person)
+    assert store.load(key_of(person))["routines_completed"] == 8
 
 
 # --- "clear_place": after an emergency or urgent outcome the saved place is forgotten -----
@@ -493,6 +537,6 @@ def test_a_real_emergency_mid_routine_clears_the_saved_place(talk, store):
     person.say("AMAZON.NextIntent")
     assert store.load(key_of(person))["position"] is not None
     said = person.say("RedFlagCheckIntent", symptom="numb groin")
-    assert said.startswith("This is an emergency")
+    assert "This is an emergency" in said  # after "stop the stretch now" mid-routine
     assert store.load(key_of(person))["position"] is None
     assert "You stopped at" not in person.launch()

@@ -9,6 +9,8 @@ import pytest
 from limber.core.content import default_library
 from limber.core.routine import steps_of
 
+DISCLAIMED = "not a substitute for professional medical advice"  # the once-ever disclaimer
+
 LIBRARY = default_library()
 HEADING = re.compile(r"^(?:.*? )?Stretch (\d+) of (\d+): ([^,.]+)(?:, (left side|right side))?\.")
 
@@ -24,10 +26,10 @@ def test_launch_names_every_routine_and_gives_the_disclaimer_once(talk):
     first = person.launch()
     for routine in LIBRARY.routines:
         assert routine.name in first
-    assert "not medical advice" in first
+    assert DISCLAIMED in first
     assert not person.ended
     person.say("AMAZON.StopIntent")
-    assert "not medical advice" not in person.launch()
+    assert DISCLAIMED not in person.launch()
 
 
 @pytest.mark.parametrize("routine", LIBRARY.routines, ids=lambda r: r.id)
@@ -171,20 +173,30 @@ class TestOddInput:
         "intent",
         [
             "AMAZON.NextIntent",
-            "AMAZON.PreviousIntent",
             "AMAZON.RepeatIntent",
             "AMAZON.PauseIntent",
             "AMAZON.ResumeIntent",
             "AMAZON.StartOverIntent",
             "SkipStretchIntent",
-            "HowManyLeftIntent",
             "DescribeStretchIntent",
+            "WhichSideIntent",
+            "WhatsNextIntent",
+            "GoOnIntent",
         ],
     )
     def test_routine_intents_with_no_routine_get_the_list(self, talk, intent):
         person = talk()
         said = person.say(intent)
         assert "routines" in said and not person.ended
+
+    def test_back_at_the_menu_is_the_back_routine(self, talk):
+        # Alexa hears a bare "back" as AMAZON.PreviousIntent: at the menu it names a routine.
+        back = next(r for r in LIBRARY.routines if "back" in r.synonyms)
+        assert f"Let's do {back.name}" in talk().say("AMAZON.PreviousIntent")
+
+    def test_how_long_at_the_menu_gives_minutes(self, talk):
+        said = talk().say("HowManyLeftIntent")
+        assert re.search(r"Each routine takes about \w+( to \w+)? minutes\.", said), said
 
     def test_resume_with_nothing_paused(self, talk):
         assert "nothing paused" in talk().say("AMAZON.ResumeIntent")

@@ -84,3 +84,22 @@ def test_after_a_routine_off_the_floor_the_offer_stays_off_the_floor(talk):
     assert all(LIBRARY.movement.places[s.position].group != "floor" for s in routine.stretches)
     started = person.say("AMAZON.YesIntent")
     assert f"Let's do {offered}" in started and "Stretch 1 of" in started
+
+
+def test_a_place_in_a_no_floor_or_quick_version_works_like_any_other(talk):
+    from alexa import envelope, intent_request, speech_text
+    from alexa_rules import check_response
+
+    for kind in ("no_floor", "quick"):
+        routine = LIBRARY.variant("low_back_and_hips", kind)
+        attributes = {"position": {"routine": routine.id, "step": 0, "paused": False}}
+        person = talk()
+        person.attributes, person.new = attributes, False
+        said = person.say("AMAZON.NextIntent")
+        step = steps_of(routine)[1]
+        assert f"Stretch {step.stretch_number} of {len(routine.stretches)}: {step.stretch.name}" in said
+        person.say("AMAZON.StopIntent")
+        assert f"Stretch {step.stretch_number} of" in person.say("AMAZON.ResumeIntent")  # from storage
+    event = envelope(intent_request("AMAZON.NextIntent"), new=False,
+                     session_attributes={"position": {"routine": "desk_reset_quick", "step": 99}})
+    assert speech_text(check_response(talk().handler(event, None)))

@@ -184,3 +184,14 @@ def test_same_place_moves_between_a_routine_and_its_versions(routine):
         quick_ids = [s.id for s in quick.stretches]
         if step.stretch.id in quick_ids:
             assert in_quick.stretch.id == step.stretch.id
+
+
+@ROUTINES
+def test_what_to_feel_is_said_once_per_stretch_before_the_hold(routine):
+    for index, step in enumerate(steps_of(routine)):
+        text = said(routine, index)
+        phrase = step.stretch.feel[1:]  # the lead-in wording varies; the phrase itself does not
+        first = step.set_number == 1 and step.side in ("left", "both")
+        assert (phrase in text) == first, f"{routine.id} step {index}"
+        if first:
+            assert text.index(phrase) < text.index("Starting now.")

@@ -103,7 +103,7 @@ def explain(request: dict, match: Match | None) -> str:
     parts = [f"  [heard] {request['intent']['name']}"]
     for name, slot in (match.slots if match else {}).items():
         status = match.status(name)
-        shown = f'{name}="{slot["value"]}"'
+        shown = f'{name}="{slot["value"]}"' + (f' (said "{slot["said"]}")' if slot.get("said") else "")
         if status:
             shown += f" {status}" + (f" id={slot['id']}" if slot["id"] else "")
         parts.append(shown)

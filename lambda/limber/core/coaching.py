@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from limber.core import routine as moves
 from limber.core.content import Library, Routine
-from limber.core.menu import choose_prompt, repair_notes, routine_menu
+from limber.core.menu import choose_prompt, goodbye, repair_notes, routine_menu
 from limber.core.questions import ask_again, open_question
 from limber.core.reply import Reply
 from limber.core.routine import Position, clamp_hold, steps_of
@@ -53,6 +53,9 @@ def _deliver(library: Library, state: State, index: int, *lead: str, routine: Ro
         "timer_starts": round(out.marks["hold_start"], 1),
         "timer_ends": round(out.marks["hold_end"], 1),
     }
+    if "rest_start" in out.marks:  # the rest between sets, for the screen's countdown
+        marks = out.marks
+        display |= {"rest_starts": round(marks["rest_start"], 1), "rest_ends": round(marks["rest_end"], 1)}
     return Reply(out, new_state, reprompt=STEP_REPROMPT, events=moved, display=display)
 
 
@@ -94,6 +97,11 @@ def next_step(library: Library, state: State) -> Reply:
 
 def previous_step(library: Library, state: State) -> Reply:
     if not state.position:
+        # Alexa hears a bare "back" as AMAZON.PreviousIntent; with no routine to go back
+        # in, the person was naming the back routine.
+        routine = routine_called(library, "back")
+        if routine and not open_question(state):
+            return start(library, state, routine.id, "back")
         return _no_routine(
             library, state, "We haven't started a routine yet, so there's nothing to go back to."
         )
@@ -141,7 +149,8 @@ def pause(library: Library, state: State) -> Reply:
     where = exact_place(routine, step)
     out = speech(f"Paused at {where}.", PAUSE_PROMPT)
     changed = ("position",) if paused != state.position else ()
-    return Reply(out, state.with_(position=paused), reprompt=PAUSE_REPROMPT, events=changed)
+    display = {"kind": "paused", "routine": routine.id, "step": state.position.step}
+    return Reply(out, state.with_(position=paused), reprompt=PAUSE_REPROMPT, events=changed, display=display)
 
 
 def resume(library: Library, state: State) -> Reply:
@@ -152,12 +161,39 @@ def resume(library: Library, state: State) -> Reply:
     return _deliver(library, state, state.position.step, lead)
 
 
+def _minutes(seconds: float) -> int:
+    return max(1, round(seconds / 60))
+
+
+def minutes_of(seconds: float) -> str:
+    """ "about four minutes": whole minutes, never "zero"."""
+    minutes = _minutes(seconds)
+    return "about one minute" if minutes == 1 else f"about {number_word(minutes)} minutes"
+
+
+def seconds_from(library: Library, routine: Routine, first: int, hold: int | None) -> float:
+    """How long the steps from ``first`` to the end take as spoken (holds and set-ups)."""
+    return sum(step_speech(routine, i, hold).estimated_seconds for i in range(first, len(steps_of(routine))))
+
+
 def how_many_left(library: Library, state: State) -> Reply:
+    """Where we are, how many stretches are left and roughly how many minutes they take."""
     if not state.position:
-        return _no_routine(library, state, "We haven't started a routine yet.")
+        lengths = sorted(_minutes(seconds_from(library, r, 0, state.hold)) for r in library.routines)
+        low, high = lengths[0], lengths[-1]
+        span = f"about {number_word(low)} minutes"
+        if high != low:
+            span = f"about {number_word(low)} to {number_word(high)} minutes"
+        lead = f"Each routine takes {span}."
+        prompt = choose_prompt(library)
+        return Reply(speech(lead, prompt), state, reprompt=prompt)
     routine = library.routine(state.position.routine_id)
     step = steps_of(routine)[state.position.step]
     left = moves.stretches_left(routine, state.position.step)
+    # A step's speech holds its whole hold, so once it has played only later steps remain.
+    first = state.position.step + (0 if state.position.paused else 1)
+    remaining = seconds_from(library, routine, first, state.hold)
+    time_left = f"{minutes_of(remaining).capitalize()} to go." if remaining else ""
     after = (
         "This is the last one."
         if left == 0
@@ -167,7 +203,7 @@ def how_many_left(library: Library, state: State) -> Reply:
             else "One more after this one."
         )
     )
-    text = f"You're on stretch {step.stretch_number} of {len(routine.stretches)}. {after}"
+    text = f"You're on stretch {step.stretch_number} of {len(routine.stretches)}. {after} {time_left}".strip()
     prompt = step_prompt(state)
     return Reply(speech(text, prompt), state, reprompt=prompt)
 
@@ -186,6 +222,7 @@ def set_hold(library: Library, state: State, seconds: int | None, direction: str
     out = Speech()
     if hold != wanted:
         out.say(f"I can time holds from {moves.MIN_HOLD} to {moves.MAX_HOLD} seconds.")
+
     out.say(f"Holds are now {hold} seconds.")
     if state.position and own_hold is not None:
         prompt = "Say repeat to do this stretch again with the new hold, or next to carry on."
@@ -245,7 +282,9 @@ def finish(library: Library, state: State, routine: Routine, *, skipped: int | N
     out = speech(*lines, f"Would you like to do {offer.name} next?")
     new_state = state.with_(position=None, offer=offer.id)
     prompt = f"Would you like to do {offer.name}? Say yes, or name another routine."
-    return Reply(out, new_state, reprompt=prompt, events=events, asks="offer")
+    # A finished routine shows the week (the skill adds the days and goal from progress).
+    display = {"kind": "progress", "routine": routine.id} if events[0].startswith("completed:") else None
+    return Reply(out, new_state, reprompt=prompt, events=events, asks="offer", display=display)
 
 
 def suggestion(library: Library, routine: Routine) -> Routine:
@@ -270,3 +309,98 @@ def answer_offer(library: Library, state: State, accepted: bool) -> Reply:
         return Reply(speech("Okay. Nice work today. Goodbye."), state.with_(offer=None), end_session=True)
     prompt = step_prompt(state) if state.position else choose_prompt(library)
     return Reply(speech("I'm not sure what that answers.", prompt), state, reprompt=prompt)
+
+
+# --- what people say around the steps ------------------------------------------------------
+
+OFF_THE_FLOOR = "desk_reset"  # the routine done in a chair and standing: offered for "not the floor"
+NOT_YET_EASIER = "There isn't an easier version of this one yet, so go only as far as feels comfortable."
+SLOWER = "I can't talk more slowly yet, but you can say pause at any time, or hold for 60 seconds."
+
+
+def routine_called(library: Library, words: str) -> Routine | None:
+    """The routine whose name or synonym is exactly ``words``."""
+    words = words.lower()
+    return next((r for r in library.routines if words == r.name.lower() or words in r.synonyms), None)
+
+
+def _asked_again(library: Library, state: State) -> Reply:
+    """ "Okay" or "done" while a yes/no question is open: never an answer, the question again."""
+    return ask_again(library, Reply(speech("Please answer yes or no."), state))
+
+
+def go_on(library: Library, state: State) -> Reply:
+    """ "Okay", "alright", "ready": the natural go on."""
+    if open_question(state):
+        return _asked_again(library, state)
+    if not state.position:
+        return _no_routine(library, state, "Okay.")
+    if state.position.paused:
+        return resume(library, state)
+    return next_step(library, state)
+
+
+def done(library: Library, state: State) -> Reply:
+    """ "Done", "finished": on to the next step; at the last one the routine is finished;
+    with no routine (after one) it means goodbye."""
+    if state.pending and open_question(state):
+        return _asked_again(library, state)
+    if not state.position:
+        return goodbye(library, state)
+    return go_on(library, state)
+
+
+def which_side(library: Library, state: State) -> Reply:
+    if not state.position:
+        return _no_routine(library, state, "We haven't started a routine yet.")
+    step = steps_of(library.routine(state.position.routine_id))[state.position.step]
+    if step.side == "both":
+        text = f"The {step.stretch.name} works both sides at once."
+    else:
+        text = f"You're on the {step.side} side of the {step.stretch.name}."
+    prompt = step_prompt(state)
+    return Reply(speech(text, prompt), state, reprompt=prompt)
+
+
+def whats_next(library: Library, state: State) -> Reply:
+    """The next step's name, without moving there."""
+    if not state.position:
+        if open_question(state):
+            return ask_again(library, Reply(Speech(), state))
+        return _no_routine(library, state, "We haven't started a routine yet.")
+    routine = library.routine(state.position.routine_id)
+    steps = steps_of(routine)
+    following = moves.next_index(routine, state.position.step)
+    if following is None:
+        text, prompt = "That was the last one. Say next to finish.", "Say next to finish."
+    else:
+        here, then = steps[state.position.step], steps[following]
+        if then.stretch_number == here.stretch_number and then.side != here.side:
+            text = f"Next is the {then.side} side of the {then.stretch.name}."
+        elif then.stretch_number == here.stretch_number:
+            text = f"Next is set {number_word(then.set_number)} of the {then.stretch.name}."
+        else:
+            text = f"Next is stretch {then.stretch_number}: the {then.stretch.name}."
+        prompt = step_prompt(state)
+    return Reply(speech(text, prompt), state, reprompt=prompt)
+
+
+def easier(library: Library, state: State) -> Reply:
+    """ "That's too hard", "I can't get down on the floor": an honest answer, nothing skipped."""
+    chair = library.routine(OFF_THE_FLOOR)
+    if not state.position:
+        lead = "Every routine goes gently, and you only go as far as feels comfortable."
+        if chair:
+            lead += f" {chair.name} is done in a chair and standing: say start {chair.name.lower()}."
+        prompt = choose_prompt(library)
+        return Reply(speech(lead, prompt), state, reprompt=prompt)
+    text = [NOT_YET_EASIER, "You can also say skip this one."]
+    if chair and state.position.routine_id != chair.id:
+        text.append(f"If the floor is hard for you, {chair.name} is done in a chair and standing.")
+    prompt = step_prompt(state)
+    return Reply(speech(*text, prompt), state, reprompt=prompt)
+
+
+def slower(library: Library, state: State) -> Reply:
+    prompt = step_prompt(state) if state.position else choose_prompt(library)
+    return ask_again(library, Reply(speech(SLOWER, prompt), state, reprompt=prompt))

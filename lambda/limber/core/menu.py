@@ -12,7 +12,8 @@ from limber.core.timing import number_word
 from limber.core.words import spoken_list
 
 DISCLAIMER = (
-    "One thing first: Limber is a stretching coach, not medical advice. "
+    "One thing first: Limber is a stretching coach, "
+    "not a substitute for professional medical advice. "
     "If you're ever worried about your pain, ask me, is this dangerous."
 )
 ROUTINES_DISPLAY = {"kind": "routines"}  # a screen shows the touchable routine list
@@ -158,14 +159,48 @@ def goodbye(library: Library, state: State) -> Reply:
     return Reply(out, state, end_session=True)
 
 
-def fallback(library: Library, state: State) -> Reply:
+def safety_line(locale: str) -> tuple[str, dict[str, str]]:
+    """How to ask about a symptom, and the locale's emergency number for the worst signs
+    (with how to say it), from the triage content. Loaded only when a turn needs it."""
+    from limber.core import triage
+
+    words = triage.default_rules().locale(locale)
+    number = words.said.get("emergency", "your local emergency number")
+    line = (
+        "If something hurts or worries you, say that hurts, or ask is this dangerous; "
+        f"for chest pain or sudden numbness or weakness, call {number} now."
+    )
+    return line, words.numbers
+
+
+def fallback(library: Library, state: State, locale: str = "en-US") -> Reply:
+    """What wasn't understood. The reply carries one safety line: the fallback must never be
+    all someone hears after naming a symptom the model missed."""
     if state.position:
         prompt = "Say next to move on, repeat to hear this stretch again, or help for more."
     else:
         prompt = f"{routine_menu(library)} {choose_prompt(library)}"
-    return ask_again(
-        library, Reply(speech("Sorry, I can't help with that here.", prompt), state, reprompt=prompt)
-    )
+    line, numbers = safety_line(locale)
+    out = speech("Sorry, I didn't catch that.").say_with_numbers(line, numbers).say(prompt)
+    return ask_again(library, Reply(out, state, reprompt=prompt))
+
+
+def small_talk(library: Library, state: State, line: str) -> Reply:
+    """Thanks or a hello: one line, then whatever the conversation was waiting for."""
+    if state.position:
+        word = "resume" if state.position.paused else "next"
+        prompt = f"Say {word} when you're ready."
+    else:
+        prompt = choose_prompt(library)
+    return ask_again(library, Reply(speech(line, prompt), state, reprompt=prompt))
+
+
+def thanks(library: Library, state: State) -> Reply:
+    return small_talk(library, state, "You're welcome.")
+
+
+def greeting(library: Library, state: State) -> Reply:
+    return small_talk(library, state, "Hello! I'm Limber, your stretching coach.")
 
 
 def recovery(library: Library, state: State) -> Reply:

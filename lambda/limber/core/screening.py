@@ -1,8 +1,13 @@
-"""The voice side of "is this dangerous?": the screen, pain mid-stretch, and outcomes.
+"""The voice side of "is this dangerous?": the screen, symptoms said anywhere, pain
+mid-stretch, and outcomes.
 
 The clinical rules and their wording live in content/ and limber.core.triage; this module
-turns the engine's steps into replies. A screen's state lives only in the session (never
-stored, never logged). Emergency and urgent outcomes end the routine and the session.
+turns the engine's steps into replies. What people say in their own words is read by
+limber.core.hearing; here it becomes the screen's opening answers (``known``, ``about``),
+wherever it was said: at the menu, mid-hold, mid-question (folded into the screen under way,
+its open question kept), or after an outcome. A screen's state lives only in the session
+(never stored, never logged). Emergency and urgent outcomes end the routine and the session,
+and clear the saved place (the "clear_place" event; nothing says why).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 from limber.core import coaching
 from limber.core import routine as moves
 from limber.core.content import Library
+from limber.core.hearing import Heard
 from limber.core.menu import choose_prompt, goodbye
 from limber.core.questions import (
     CONTINUE_QUESTION,
@@ -35,6 +41,11 @@ LEAVE_IT_OUT = f"Okay. Please leave this stretch out: {SKIP_OR_STOP}"
 PAIN_CHECK = f"Stop there, and ease out of the stretch slowly. {PAIN_QUESTION} {YES_OR_NO}"
 CONTINUE_GENTLY = f"If you'd like, we can carry on gently with the routine. {CONTINUE_QUESTION}"
 ENDS_ROUTINE = ("emergency", "urgent")
+# Dizzy, faint, sick, a pop, sudden numbness mid-stretch: the body first, then the questions.
+STOP_AND_SIT = "Stop the stretch now, and sit or lie down somewhere safe."
+EASE_OUT = "Let's stop the stretch there, and ease out of it slowly."
+ADDED = "Thanks, I've added that."
+CLEAR_PLACE = "clear_place"  # storage forgets the saved place; nothing records why
 
 
 def _engine():
@@ -58,7 +69,9 @@ def _outcome(state: State, step) -> Reply:
     if step.level in ENDS_ROUTINE:
         # Never let the routine talk over a red flag: it ends here, with the session.
         ended = state.with_(screen=None, pending=None, offer=None, position=None)
-        return Reply(out, ended, end_session=True, card=card, display=display)
+        # The saved place is cleared too (recording nothing about why), so the next launch
+        # doesn't say "say resume" to someone sent to a doctor.
+        return Reply(out, ended, end_session=True, card=card, display=display, events=(CLEAR_PLACE,))
     after = state.with_(screen=None, pending=None)
     if state.position and step.may_continue:
         out.say(CONTINUE_GENTLY)
@@ -75,19 +88,99 @@ def _outcome(state: State, step) -> Reply:
 
 def _step(state: State, step, *lead: str) -> Reply:
     if step.kind == "outcome":
-        return _outcome(state, step)
+        reply = _outcome(state, step)
+        # An emergency is said first, always: its own words say to stop the stretches.
+        if lead and step.level != "emergency":
+            reply.speech = speech(*lead).extend(reply.speech)
+        return reply
     return _question(state, step, *lead)
 
 
-def check(library: Library, state: State, named_flag: str | None, locale: str) -> Reply:
-    """ "Is this dangerous?" (with or without a symptom named)."""
+def _usable(rules, known: dict[str, str] | None) -> dict[str, str] | None:
+    """Only sign ids these rules know: the lexicon's are checked against them in the tests,
+    and a mismatch must never cost a screen its start."""
+    if not known:
+        return None
+    signs = getattr(rules, "signs", None)
+    return {k: v for k, v in known.items() if signs is None or k in signs} or None
+
+
+def _start(rules, locale: str, *, named: str | None = None, known=None, about: str = "self"):
+    """The engine's first step, with what the opening already answered."""
     triage = _engine()
-    rules = triage.default_rules()
+    return triage.start_screen(rules, named, locale, known=_usable(rules, known), about=about)
+
+
+def check(
+    library: Library, state: State, named_flag: str | None, locale: str, *, about: str = "self"
+) -> Reply:
+    """ "Is this dangerous?" (with or without a symptom named)."""
+    rules = _engine().default_rules()
     if named_flag is None and state.position and state.screen is None:
         # Mid-stretch, the first answer is about the stretch itself; the screen is offered.
         out = speech(STRETCH_SAFETY, OFFER_SCREEN)
         return Reply(out, state.with_(pending="screen_offer"), reprompt=OFFER_SCREEN, asks="screen_offer")
-    return _step(state, triage.start_screen(rules, named_flag, locale))
+    return _step(state, _start(rules, locale, named=named_flag, about=about))
+
+
+def _stopped_here(library: Library, state: State, heard: Heard) -> tuple[State, str | None]:
+    """A symptom mid-routine: the hold stops (the place is kept, paused). After bad pain, or
+    with a warning sign named, the stretch is left out, so carrying on never repeats it."""
+    if not state.position:
+        return state, None
+    if state.pending in ("pain", "pain_offer") or heard.signs:
+        state = _leave_out(library, state)
+    else:
+        here = state.position
+        state = state.with_(position=Position(here.routine_id, here.step, paused=True))
+    return state, STOP_AND_SIT if heard.stop_now else EASE_OUT
+
+
+def _answered(rules, answers) -> dict[str, str]:
+    """The screen's answers as signs: a question of one sign answers it; a "no" to a compound
+    question answers each of its parts. (A yes or not sure to a compound question is followed
+    by its parts, which carry their own answers.)"""
+    known: dict[str, str] = {}
+    for question_id, reply in answers or []:
+        try:
+            parts = rules.question(question_id).signs
+        except KeyError:
+            continue
+        if len(parts) == 1:
+            known[parts[0]] = reply
+        elif reply == "n":
+            known.update({part: "n" for part in parts})
+    return known
+
+
+def _fold(rules, state: State, heard: Heard, locale: str):
+    """New signs said mid-screen: the screen goes on from everything known so far (what the
+    opening said, every answer given, and the new words), so nothing answered is asked again
+    and the open question still comes whenever it can still change the outcome."""
+    screen = state.screen or {}
+    known = {**dict(screen.get("known") or []), **_answered(rules, screen.get("answers")), **heard.known}
+    about = heard.about if heard.about != "self" else screen.get("about", "self")
+    return _start(rules, locale, named=screen.get("named"), known=known, about=about)
+
+
+def symptom(library: Library, state: State, heard: Heard, locale: str) -> Reply:
+    """A symptom said in the person's own words, anywhere: menu, mid-hold, paused, during a
+    question, mid-screen, after an outcome. Never answered by "say next" or a routine menu."""
+    triage = _engine()
+    rules = triage.default_rules()
+    if state.screen is not None:
+        try:
+            step = _fold(rules, state, heard, locale)
+        except (triage.TriageStateError, KeyError, TypeError, ValueError):
+            step = _start(rules, locale, known=heard.known, about=heard.about)
+        moving = state.position and not state.position.paused
+        lead = (STOP_AND_SIT,) if heard.stop_now and moving else ()
+        return _step(state.with_(pending=None, offer=None), step, *lead, ADDED)
+    stopped, lead = _stopped_here(library, state.with_(offer=None), heard)
+    stopped = stopped.with_(pending=None)
+    step = _start(rules, locale, known=heard.known, about=heard.about)
+    sorry = ("I'm sorry it hurts.",) if heard.pain_only and not lead else ()
+    return _step(stopped, step, *sorry, *([lead] if lead else []))
 
 
 def reply_to_screen(library: Library, state: State, reply: str, locale: str) -> Reply:
@@ -131,6 +224,8 @@ def stop_screen(library: Library, state: State, locale: str) -> Reply:
     triage = _engine()
     rules = triage.default_rules()
     out = Speech().say_with_numbers(rules.stopped_text(locale), rules.locale(locale).numbers)
+    if state.position:  # the place is kept: say how to come back to it
+        out.say("To carry on with your stretches later, say: Alexa, ask limber coach to resume.")
     return Reply(out, state.with_(screen=None, pending=None), end_session=True)
 
 

@@ -21,11 +21,14 @@ from limber.core.words import spoken_list
 
 SETUP_PAUSE_SECONDS = 1.5  # between set-up lines when content has no movement table
 GET_READY_SECONDS = 2.0  # time to settle into position before the hold starts
+SLOWER_RATE = 0.85  # "slower please": prosody at 85 % ...
+SLOWER_GAPS = 1.5  # ... and half as long again between set-up lines and before the hold
 
-SKIP_LEADS = ("Skip this one if", "Leave this one out if", "Give this one a miss if")
+SKIP_LEADS = ("Skip this one if", "Leave this one out if", "Skip it if")
 FEEL_LEADS = ("You should feel", "Aim to feel", "Look for")
-NEXT_STRETCH = ("Say next for {name}.", "Next is {name}. Say next when you're ready.",
-                "Say next when you're ready for {name}.")
+NEXT_STRETCH = (
+    "Say next for {name}.", "Next is {name}. Say next when ready.", "Say next for {name} when ready."
+)
 LATER_SET = ("Same again.", "Same as before.", "Just as before.")
 REPROMPTS = {
     "side": ("Say next for the {side} side, or repeat to do this side again.",
@@ -109,7 +112,7 @@ def setup_moves(routine: Routine, index: int) -> list[tuple[str, float]]:
     out = []
     for n, line in enumerate(numbers):
         named = stretch.setup_moves[line] if stretch.setup_moves else ""
-        candidates = [named or "between_lines"] + ([entry] if n == 0 else [])
+        candidates = ([entry] if n == 0 else []) + [named or "between_lines"]  # ties: the entry move
         move = max(candidates, key=movement.seconds)
         out.append((move, movement.seconds(move)))
     return out
@@ -165,18 +168,24 @@ def step_reprompt(routine: Routine, index: int) -> str:
     return pick(REPROMPTS["stretch"], index)
 
 
-def step_speech(routine: Routine, index: int, hold_preference: int | None, *, again: bool = False) -> Speech:
+def step_speech(
+    routine: Routine, index: int, hold_preference: int | None, *, again: bool = False, slower: bool = False
+) -> Speech:
     """A fresh copy of the step's speech: callers may add to it. ``again`` is for a step heard
-    before (repeat, resume): who should skip it is not said a second time."""
-    return _step_speech(routine, index, hold_preference, again).copy()
+    before (repeat, resume): who should skip it is not said a second time. ``slower`` is for
+    "slower please": slower speech and wider gaps, holds still exactly as long."""
+    return _step_speech(routine, index, hold_preference, again, slower).copy()
 
 
 @lru_cache(maxsize=1024)
-def _step_speech(routine: Routine, index: int, hold_preference: int | None, again: bool) -> Speech:
-    # A step's words depend only on the content, the hold and ``again``, so each is built once.
+def _step_speech(
+    routine: Routine, index: int, hold_preference: int | None, again: bool, slower: bool
+) -> Speech:
+    # A step's words depend only on the content, the hold, ``again`` and ``slower``: built once.
     step = steps_of(routine)[index]
     stretch = step.stretch
-    speech = Speech().say(heading(routine, step))
+    rate, gaps = (SLOWER_RATE, SLOWER_GAPS) if slower else (1.0, 1.0)
+    speech = Speech(rate).say(heading(routine, step))
     if stretch.sets > 1:
         speech.say(f"Set {number_word(step.set_number)} of {number_word(stretch.sets)}.")
     first_time = step.set_number == 1 and step.side in ("left", "both")
@@ -185,19 +194,21 @@ def _step_speech(routine: Routine, index: int, hold_preference: int | None, agai
     if step.set_number > 1:
         speech.say(pick(LATER_SET, index))
     for line, (_move, seconds) in zip(spoken_setup(step), setup_moves(routine, index), strict=True):
-        speech.say(line).pause(seconds)
+        speech.say(line).pause(seconds * gaps)
+    hold = hold_for(stretch, hold_preference)
+    # What to feel and the safety cue come before "Starting now": said inside the hold, a long
+    # sentence would make the hold's length hang on the voice's speed (espeak is much faster).
     if first_time:
         speech.say(feel_sentence(stretch.feel, step.stretch_number), stretch.safety)
-    speech.pause(GET_READY_SECONDS).say("Starting now.").mark("hold_start")
-    hold = hold_for(stretch, hold_preference)
+    speech.pause(GET_READY_SECONDS * gaps).say("Starting now.").mark("hold_start")
     if hold is not None:
-        speech.extend(hold_speech(hold, index))
+        speech.extend(hold_speech(hold, index, rate))
     else:
-        speech.extend(reps_speech(stretch.reps, stretch.rep_seconds))
+        speech.extend(reps_speech(stretch.reps, stretch.rep_seconds, rate))
     speech.mark("hold_end").say("Release.")
     if stretch.rest_seconds and step.set_number < stretch.sets:
-        speech.say(f"Rest for {stretch.rest_seconds} seconds.")
-        speech.extend(rest_speech(stretch.rest_seconds, index)).say("Rest over.")
+        speech.say(f"Rest for {stretch.rest_seconds} seconds.").mark("rest_start")
+        speech.extend(rest_speech(stretch.rest_seconds, index, rate)).mark("rest_end").say("Rest over.")
     return speech.say(what_next(routine, index))
 
 

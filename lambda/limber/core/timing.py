@@ -40,28 +40,28 @@ def hold_cues(seconds: int, variant: int = 0) -> list[tuple[float, str]]:
     return cues
 
 
-def timed_speech(duration: float, cues: list[tuple[float, str]]) -> Speech:
+def timed_speech(duration: float, cues: list[tuple[float, str]], rate: float = 1.0) -> Speech:
     """Speak each cue at its time and fill the rest with silence, ending at ``duration``."""
-    speech = Speech()
+    speech = Speech(rate)
     clock = 0.0
     for at, cue in cues:
         speech.pause(at - clock)
         speech.say(cue)
-        clock = max(clock, at) + spoken_seconds(cue)
+        clock = max(clock, at) + spoken_seconds(cue, rate)
     speech.pause(duration - clock)
     return speech
 
 
-def hold_speech(seconds: int, variant: int = 0) -> Speech:
-    return timed_speech(seconds, hold_cues(seconds, variant))
+def hold_speech(seconds: int, variant: int = 0, rate: float = 1.0) -> Speech:
+    return timed_speech(seconds, hold_cues(seconds, variant), rate)
 
 
-def reps_speech(reps: int, rep_seconds: int) -> Speech:
+def reps_speech(reps: int, rep_seconds: int, rate: float = 1.0) -> Speech:
     """Count each rep aloud at the start of its slot, at a calm, even pace."""
     cues = [(i * rep_seconds, f"{number_word(i + 1).capitalize()}.") for i in range(reps)]
-    return timed_speech(reps * rep_seconds, cues)
+    return timed_speech(reps * rep_seconds, cues, rate)
 
 
-def rest_speech(seconds: int, variant: int = 0) -> Speech:
+def rest_speech(seconds: int, variant: int = 0, rate: float = 1.0) -> Speech:
     """A rest between sets: the same countdown as a hold, without "Halfway"."""
-    return timed_speech(seconds, [cue for cue in hold_cues(seconds, variant) if cue[1] not in HALFWAY])
+    return timed_speech(seconds, [cue for cue in hold_cues(seconds, variant) if cue[1] not in HALFWAY], rate)

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from limber.core import coaching, habits, menu
+import re
+
+from limber.core import coaching, habits, menu, screening
+from limber.core.hearing import read, routine_phrases
 from limber.skill import progress
 from limber.skill.handlers.base import intent_turn
-from limber.skill.turn import library, number_slot, slot, state_of
+from limber.skill.turn import library, locale_of, number_slot, slot, state_of
 
 
 @intent_turn("StartRoutineIntent")
 def start_routine(hi):
     chosen = slot(hi, "routine")
+    if chosen.heard and not chosen.id:  # an open slot heard a symptom: the check (hearing, #11)
+        heard = read(chosen.heard, routines=routine_phrases(library()))
+        if heard.is_symptom:
+            return screening.symptom(library(), state_of(hi), heard, locale_of(hi))
     return start_turn(hi, chosen.id, chosen.heard)
 
 
@@ -54,6 +61,9 @@ def pause(hi):
 @intent_turn("AMAZON.ResumeIntent")
 def resume(hi):
     state = state_of(hi)
+    if state.position and not state.position.paused:
+        # "Continue" / "keep going" after a step that wasn't paused: go on.
+        return coaching.go_on(library(), state)
     if state.position:
         return coaching.resume(library(), state)
     state = progress.with_saved_hold(hi, state)
@@ -66,14 +76,61 @@ def how_many_left(hi):
     return coaching.how_many_left(library(), state_of(hi))
 
 
+# AMAZON.DURATION values are ISO-8601 durations: "a minute" is PT1M, "twenty seconds" PT20S.
+ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
+
+
+def duration_seconds(value: str | None) -> int | None:
+    """Whole seconds of an ISO-8601 duration ("PT1M30S" -> 90); None when it isn't one
+    (Alexa sends "?" or "PT" for a length it half heard)."""
+    found = ISO_DURATION.match(value or "")
+    if not found or value in ("P", "PT") or not any(found.groups()):
+        return None
+    days, hours, minutes, seconds = (float(g) if g else 0.0 for g in found.groups())
+    return round(((days * 24 + hours) * 60 + minutes) * 60 + seconds)
+
+
 @intent_turn("SetHoldTimeIntent")
 def set_hold(hi):
-    return coaching.set_hold(library(), state_of(hi), number_slot(hi, "seconds"), slot(hi, "direction").id)
+    seconds = number_slot(hi, "seconds")
+    if seconds is None:
+        seconds = duration_seconds(slot(hi, "duration").heard)
+    return coaching.set_hold(library(), state_of(hi), seconds, slot(hi, "direction").id)
 
 
 @intent_turn("DescribeStretchIntent")
 def describe_stretch(hi):
     return coaching.describe_stretch(library(), state_of(hi))
+
+
+@intent_turn("GoOnIntent")
+def go_on(hi):
+    return coaching.go_on(library(), state_of(hi))
+
+
+@intent_turn("DoneIntent")
+def done(hi):
+    return coaching.done(library(), state_of(hi))
+
+
+@intent_turn("WhichSideIntent")
+def which_side(hi):
+    return coaching.which_side(library(), state_of(hi))
+
+
+@intent_turn("WhatsNextIntent")
+def whats_next(hi):
+    return coaching.whats_next(library(), state_of(hi))
+
+
+@intent_turn("EasierIntent")
+def easier(hi):
+    return coaching.easier(library(), state_of(hi))
+
+
+@intent_turn("SlowerIntent")
+def slower(hi):
+    return coaching.slower(library(), state_of(hi))
 
 
 HANDLERS = [
@@ -88,4 +145,10 @@ HANDLERS = [
     how_many_left,
     set_hold,
     describe_stretch,
+    go_on,
+    done,
+    which_side,
+    whats_next,
+    easier,
+    slower,
 ]

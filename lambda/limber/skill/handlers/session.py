@@ -85,12 +85,24 @@ def answer(hi):
         return questions.ask_again(lib, Reply(speech("Please answer yes or no."), state))
     if state.offer and said == "yes":
         state = progress.with_saved_hold(hi, state)
+    if not state.offer and state.position and said == "yes":  # "yes" with nothing asked: go on
+        return coaching.go_on(lib, state)
     return coaching.answer_offer(lib, state, accepted=said == "yes")
 
 
 @intent_turn("AMAZON.FallbackIntent")
 def fallback(hi):
-    return menu.fallback(library(), state_of(hi))
+    return menu.fallback(library(), state_of(hi), locale_of(hi))
+
+
+@intent_turn("ThanksIntent")
+def thanks(hi):
+    return menu.thanks(library(), state_of(hi))
+
+
+@intent_turn("GreetingIntent")
+def greeting(hi):
+    return menu.greeting(library(), state_of(hi))
 
 
 class SessionEndedHandler(AbstractRequestHandler):
@@ -119,8 +131,10 @@ class SkillDisabledHandler(AbstractRequestHandler):
 
 
 # Last in line: an intent the model does not have, or a request type we don't serve.
-unrecognised = TurnHandler(lambda hi: True, lambda hi: menu.fallback(library(), state_of(hi)), "unrecognised")
+unrecognised = TurnHandler(
+    lambda hi: True, lambda hi: menu.fallback(library(), state_of(hi), locale_of(hi)), "unrecognised"
+)
 
 FIRST = [launch, SkillDisabledHandler()]
-HANDLERS = [list_routines, help_, stop, answer, fallback, SessionEndedHandler()]
+HANDLERS = [list_routines, help_, stop, answer, fallback, thanks, greeting, SessionEndedHandler()]
 LAST = [unrecognised]
