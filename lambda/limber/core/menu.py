@@ -93,7 +93,7 @@ def welcome(
     routine_id, line = suggested
     if routine_id and not first_time:
         prompt = "Say yes, or name another routine."
-        out.say("Welcome back to Limber.", line, prompt)
+        out.say("Welcome to Limber.", line, prompt)  # "welcome back" is for resuming a place
         return Reply(out, state.with_(offer=routine_id), reprompt=f"{line} {prompt}", asks="offer",
                      display=ROUTINES_DISPLAY)  # fmt: skip
     out.say("Welcome to Limber.")
