@@ -287,7 +287,10 @@ def _asked_again(library: Library, state: State) -> Reply:
 
 
 def go_on(library: Library, state: State) -> Reply:
-    """ "Okay", "alright", "ready": the natural go on."""
+    """ "Okay", "alright", "ready": the natural go on. To "would you like to do X next?" it is
+    a yes; to any other open question it is no answer, so the question comes again."""
+    if state.offer and not state.pending:
+        return answer_offer(library, state, accepted=True)
     if open_question(state):
         return _asked_again(library, state)
     if not state.position:

@@ -100,7 +100,10 @@ def describe_stretch(hi):
 
 @intent_turn("GoOnIntent")
 def go_on(hi):
-    return coaching.go_on(library(), state_of(hi))
+    state = state_of(hi)
+    if state.offer and not state.pending:  # "okay" to the next routine: with the saved hold
+        state = progress.with_saved_hold(hi, state)
+    return coaching.go_on(library(), state)
 
 
 @intent_turn("DoneIntent")
