@@ -28,13 +28,15 @@ class Output:
             print(f"(speech is off: {reason}; showing text only)")
             return None
 
-    def show(self, response: dict) -> None:
+    def show(self, response: dict, *, who: str = "Limber") -> None:
         body = response.get("response") or {}
         ssml = (body.get("outputSpeech") or {}).get("ssml")
         self.count += 1
-        segments = fast(segments_from_ssml(ssml), self.speed) if ssml else []
+        said = segments_from_ssml(ssml) if ssml else []
+        # --fast plays silences faster but the labels stay true: "[10 s]" is ten seconds of hold.
+        segments = fast(said, self.speed)
         if ssml:
-            print(f"Limber: {display_text(segments)}", flush=True)
+            print(f"{who}: {display_text(said)}", flush=True)
         card = body.get("card")
         if card:
             print(f"  [card] {card.get('title')}: {card.get('content') or card.get('text')}")

@@ -161,7 +161,9 @@ def _label(request: dict) -> str:
     return f"{intent['name']}{' ' + slots if slots else ''}"
 
 
-def _say(turn: dict, session: AlexaSession, output, request_for: Callable) -> tuple[dict, dict, int]:
+def _say(
+    turn: dict, session: AlexaSession, output, request_for: Callable, explain_lines=False
+) -> tuple[dict, dict, int]:
     """Say the turn's line once, ``repeat`` more times, or until ``until`` is met: the last
     request, its response, and how many times the line was said."""
     until = turn.get("until")
@@ -171,6 +173,10 @@ def _say(turn: dict, session: AlexaSession, output, request_for: Callable) -> tu
         count += 1
         request = request_for(turn["say"], session)
         print(f"> {turn['say']}    [{_label(request)}]", flush=True)
+        if explain_lines:
+            from limber.console.main import explain, heard
+
+            print(explain(request, heard(turn["say"], session.locale)[1]), flush=True)
         response = session.send(request)
         output.show(response)
         if until and not failures(until, response, request):
@@ -178,7 +184,9 @@ def _say(turn: dict, session: AlexaSession, output, request_for: Callable) -> tu
     return request, response, count
 
 
-def run_script(path: Path, session: AlexaSession, output, request_for: Callable) -> int:
+def run_script(
+    path: Path, session: AlexaSession, output, request_for: Callable, *, explain_lines=False
+) -> int:
     try:
         script = load_script(path)
     except ScriptError as err:
@@ -189,7 +197,7 @@ def run_script(path: Path, session: AlexaSession, output, request_for: Callable)
     print(f"# {script.get('name', path.name)} ({session.locale})", flush=True)
     failed = 0
     for number, turn in enumerate(script["turns"], start=1):
-        request, response, count = _say(turn, session, output, request_for)
+        request, response, count = _say(turn, session, output, request_for, explain_lines)
         problems = failures(turn.get("expect") or {}, response, request)
         unmet = failures(turn["until"], response, request) if turn.get("until") else []
         if unmet:
