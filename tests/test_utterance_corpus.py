@@ -22,8 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from limber.console.envelopes import intent_request, speech_text
-from limber.console.nlu import understand
+from limber.console.envelopes import speech_text
+from limber.console.main import heard
+from limber.console.nlu import Match, understand
 from limber.core import triage
 from limber.core.content import default_library
 from limber.core.routine import next_stretch_index, steps_of
@@ -266,7 +267,7 @@ BEHAVIOURS: list[tuple[str, Callable[..., bool]]] = [
     ),
     (
         r"says time left in minutes",
-        lambda t: t.stayed and re.search(r"\babout \w+(?: \w+)?(?: to \w+(?: \w+)?)? minutes?\b", t.speech),
+        lambda t: t.stayed and re.search(r"(?i)\babout \w+(?: \w+)?(?: to \w+(?: \w+)?)? minutes?\b", t.speech),
     ),
     (
         r"says which side",
@@ -319,6 +320,15 @@ BEHAVIOURS: list[tuple[str, Callable[..., bool]]] = [
         r"falls back with a safety line",
         lambda t: "Sorry" in t.speech and _emergency_number(t.locale) in t.speech and t.stayed and not t.ended,
     ),
+    (
+        r"says it can't do that",
+        lambda t: t.stayed
+        and not t.ended
+        and (
+            ("Sorry" in t.speech and _emergency_number(t.locale) in t.speech)
+            or ("I don't have a routine called" in t.speech and all(r.name in t.speech for r in LIBRARY.routines))
+        ),
+    ),
     (r"says progress", lambda t: re.search(r"streak|haven't finished a routine", t.speech) and t.stayed),
     (r"asks before deleting", lambda t: t.after.get("pending") == "delete" and "delete" in t.speech),
     (
@@ -364,11 +374,12 @@ def corpus() -> tuple[Line, ...]:
     return tuple(lines)
 
 
-def request_for(said: str, locale: str) -> dict:
-    """What Alexa would send for ``said``: the console's matcher, then a real envelope."""
-    match = understand(said, locale)
-    slots = {name: value["value"] for name, value in match.slots.items()}
-    return intent_request(match.intent, locale, **slots), match
+def request_for(said: str, locale: str) -> tuple[dict, Match]:
+    """What Alexa would send for ``said``, through the console's own path: its matcher
+    (``understand``), then a real request ("exit" is a SessionEndedRequest, as on a device)."""
+    request, match = heard(said, locale)
+    assert request is not None and match is not None and match.intent == understand(said, locale).intent
+    return request, match
 
 
 def run_line(talk, line: Line) -> tuple[bool, str]:
@@ -386,8 +397,8 @@ def run_line(talk, line: Line) -> tuple[bool, str]:
         locale=line.locale,
     )
     ok = behaviour(line.expect)(turn)
-    heard = f"{match.intent} {match.resolved}" if match.slots else match.intent
-    return ok, f"[{line.context}] {line.said!r} -> {heard}: {turn.speech[:150]!r} (expected: {line.expect})"
+    got = f"{match.intent} {match.resolved}" if match.slots else match.intent
+    return ok, f"[{line.context}] {line.said!r} -> {got}: {turn.speech[:150]!r} (expected: {line.expect})"
 
 
 def test_the_corpus_is_large_and_varied():
