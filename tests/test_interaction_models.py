@@ -325,14 +325,14 @@ def test_routine_names_come_from_content():
     assert [v["id"] for v in values] == [r.id for r in default_library().routines]
 
 
-def test_symptoms_come_from_the_triage_rules():
-    from limber.core.triage import load_rules
+def test_symptoms_come_from_the_symptom_lexicon():
+    from limber.core.hearing import default_lexicon
 
     values = {v["id"]: v["name"] for v in custom_types("en-US")["Symptom"]["values"]}
-    rules = load_rules().synonyms()
-    assert set(values) == set(rules)
-    for flag_id, phrases in rules.items():
-        assert [values[flag_id]["value"], *values[flag_id]["synonyms"]] == list(phrases)
+    entries = {e.id: e.phrases for e in default_lexicon().entries}
+    assert set(values) == set(entries)
+    for entry_id, phrases in entries.items():
+        assert [values[entry_id]["value"], *values[entry_id]["synonyms"]] == list(phrases)
 
 
 # --- invocation name --------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Builds each locale's Alexa interaction model from ``interaction_models/`` and ``content/``.
 
-``interaction_models/`` holds the intents and samples once; routine names and red-flag
-synonyms come from the content files, so the model, the content and the tests share
-one vocabulary. Used by the build (``write_models``), the console's text matcher and
+``interaction_models/`` holds the intents and samples once; routine names come from
+content/routines, and how people say each symptom (the Symptom and Person slot types and the
+carrier phrases of an intent marked ``lexicon_carriers``) from the symptom lexicon,
+content/lexicon/symptoms.toml, so the model, the content, the reader of raw slot words
+(limber.core.hearing) and the tests share one vocabulary. Used by the build (``write_models``), the console's text matcher and
 the model tests.
 """
 
@@ -17,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from limber.core.content import content_dir, load_library
-from limber.core.triage import load_rules
+from limber.core.hearing import default_lexicon
 
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 # Words too common to tell phrases apart; the matcher's second look and entity resolution's
@@ -80,19 +82,34 @@ def _type_values(entries) -> list[dict]:
     ]
 
 
+def _value_id(words: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", words.lower()).strip("_")
+
+
 def content_types() -> list[dict]:
-    """Slot types whose values live in content/: RoutineName (routines and their synonyms)
-    and Symptom (red flags and how people name them; the first name is the value)."""
+    """Slot types whose values live in content/: RoutineName (routines and their synonyms),
+    Symptom (each lexicon entry and how people say it; the first phrase is the value) and
+    Person (who someone may be speaking for: "my dad", "my little girl")."""
     library = load_library(content_dir())
     routines = [
         (r.id, r.name.lower(), [s for s in r.synonyms if s.lower() != r.name.lower()])
         for r in library.routines
     ]
-    symptoms = [(flag_id, names[0], names[1:]) for flag_id, names in load_rules().synonyms().items()]
+    lexicon = default_lexicon()
+    symptoms = [(e.id, e.phrases[0], list(e.phrases[1:])) for e in lexicon.entries]
+    people = [(_value_id(word), word, []) for word in lexicon.people_said]
     return [
         {"name": "RoutineName", "values": _type_values(routines)},
         {"name": "Symptom", "values": _type_values(symptoms)},
+        {"name": "Person", "values": _type_values(people)},
     ]
+
+
+def lexicon_carriers() -> list[str]:
+    """RedFlagCheckIntent's carrier phrases from the lexicon: "I've got {symptom}",
+    "my {person} has {symptom}"."""
+    lexicon = default_lexicon()
+    return [*lexicon.carriers_self, *lexicon.carriers_proxy]
 
 
 @lru_cache(maxsize=8)
@@ -104,7 +121,8 @@ def _model(locale: str) -> dict:
     built_intents = []
     for intent in intents:
         built = {"name": intent["name"], "samples": []}
-        for sample in intent.get("samples", []):
+        carriers = lexicon_carriers() if intent.get("lexicon_carriers") else []
+        for sample in [*intent.get("samples", []), *carriers]:
             expanded = _expand(sample, wording, locale)
             built["samples"] += [s for s in expanded if s not in built["samples"]]
         if intent.get("slots"):

@@ -1,15 +1,23 @@
-"""The voice side of "is this dangerous?": the screen, pain mid-stretch, and outcomes.
+"""The voice side of "is this dangerous?": the screen, symptoms said anywhere, pain
+mid-stretch, and outcomes.
 
 The clinical rules and their wording live in content/ and limber.core.triage; this module
-turns the engine's steps into replies. A screen's state lives only in the session (never
-stored, never logged). Emergency and urgent outcomes end the routine and the session.
+turns the engine's steps into replies. What people say in their own words is read by
+limber.core.hearing; here it becomes the screen's opening answers (``known``, ``about``),
+wherever it was said: at the menu, mid-hold, mid-question (folded into the screen under way,
+its open question kept), or after an outcome. A screen's state lives only in the session
+(never stored, never logged). Emergency and urgent outcomes end the routine and the session,
+and clear the saved place (the "clear_place" event; nothing says why).
 """
 
 from __future__ import annotations
 
+import inspect
+
 from limber.core import coaching
 from limber.core import routine as moves
 from limber.core.content import Library
+from limber.core.hearing import Heard
 from limber.core.menu import choose_prompt, goodbye
 from limber.core.questions import (
     CONTINUE_QUESTION,
@@ -35,6 +43,11 @@ LEAVE_IT_OUT = f"Okay. Please leave this stretch out: {SKIP_OR_STOP}"
 PAIN_CHECK = f"Stop there, and ease out of the stretch slowly. {PAIN_QUESTION} {YES_OR_NO}"
 CONTINUE_GENTLY = f"If you'd like, we can carry on gently with the routine. {CONTINUE_QUESTION}"
 ENDS_ROUTINE = ("emergency", "urgent")
+# Dizzy, faint, sick, a pop, sudden numbness mid-stretch: the body first, then the questions.
+STOP_AND_SIT = "Stop the stretch now, and sit or lie down somewhere safe."
+EASE_OUT = "Let's stop the stretch there, and ease out of it slowly."
+ADDED = "Thanks, I've added that."
+CLEAR_PLACE = "clear_place"  # storage forgets the saved place; nothing records why
 
 
 def _engine():
@@ -58,7 +71,7 @@ def _outcome(state: State, step) -> Reply:
     if step.level in ENDS_ROUTINE:
         # Never let the routine talk over a red flag: it ends here, with the session.
         ended = state.with_(screen=None, pending=None, offer=None, position=None)
-        return Reply(out, ended, end_session=True, card=card, display=display)
+        return Reply(out, ended, end_session=True, card=card, display=display, events=(CLEAR_PLACE,))
     after = state.with_(screen=None, pending=None)
     if state.position and step.may_continue:
         out.say(CONTINUE_GENTLY)
@@ -75,19 +88,91 @@ def _outcome(state: State, step) -> Reply:
 
 def _step(state: State, step, *lead: str) -> Reply:
     if step.kind == "outcome":
-        return _outcome(state, step)
+        reply = _outcome(state, step)
+        if lead:
+            reply.speech = speech(*lead).extend(reply.speech)
+        return reply
     return _question(state, step, *lead)
 
 
-def check(library: Library, state: State, named_flag: str | None, locale: str) -> Reply:
-    """ "Is this dangerous?" (with or without a symptom named)."""
+def _usable(rules, known: dict[str, str] | None) -> dict[str, str] | None:
+    """Only sign ids these rules know: the lexicon's are checked against them in the tests,
+    and a mismatch must never cost a screen its start."""
+    if not known:
+        return None
+    signs = getattr(rules, "signs", None)
+    return {k: v for k, v in known.items() if signs is None or k in signs} or None
+
+
+def _start(rules, locale: str, *, named: str | None = None, known=None, about: str = "self"):
+    """The engine's first step, with what the opening already answered."""
     triage = _engine()
-    rules = triage.default_rules()
+    if "known" not in inspect.signature(triage.start_screen).parameters:  # TEMPORARY: until #11's engine merges
+        yes = {k for k, v in (known or {}).items() if v in ("y", "u")}
+        fits = [f for f in rules.flags if f.signs_required and f.signs_required <= yes]
+        best = max(fits, key=lambda f: triage.RANK[f.level], default=None)
+        return triage.start_screen(rules, named or (best.id if best else None), locale)
+    return triage.start_screen(rules, named, locale, known=_usable(rules, known), about=about)
+
+
+def check(
+    library: Library, state: State, named_flag: str | None, locale: str, *, about: str = "self"
+) -> Reply:
+    """ "Is this dangerous?" (with or without a symptom named)."""
+    rules = _engine().default_rules()
     if named_flag is None and state.position and state.screen is None:
         # Mid-stretch, the first answer is about the stretch itself; the screen is offered.
         out = speech(STRETCH_SAFETY, OFFER_SCREEN)
         return Reply(out, state.with_(pending="screen_offer"), reprompt=OFFER_SCREEN, asks="screen_offer")
-    return _step(state, triage.start_screen(rules, named_flag, locale))
+    return _step(state, _start(rules, locale, named=named_flag, about=about))
+
+
+def _stopped_here(library: Library, state: State, heard: Heard) -> tuple[State, str | None]:
+    """A symptom mid-routine: the hold stops (the place is kept, paused). After bad pain, or
+    with a warning sign named, the stretch is left out, so carrying on never repeats it."""
+    if not state.position:
+        return state, None
+    if state.pending in ("pain", "pain_offer") or heard.signs:
+        state = _leave_out(library, state)
+    else:
+        here = state.position
+        state = state.with_(position=Position(here.routine_id, here.step, paused=True))
+    return state, STOP_AND_SIT if heard.stop_now else EASE_OUT
+
+
+def _fold(rules, state: State, heard: Heard, locale: str):
+    """New signs said mid-screen: the screen goes on from everything known so far. The
+    earlier answers are replayed while the engine asks the same questions, so nothing answered
+    is asked twice and the open question still comes when it still matters."""
+    triage = _engine()
+    screen = state.screen or {}
+    known = dict(screen.get("known") or [])
+    known.update(heard.known)
+    about = heard.about if heard.about != "self" else screen.get("about", "self")
+    step = _start(rules, locale, named=screen.get("named"), known=known, about=about)
+    for question, reply in screen.get("answers") or []:
+        if step.kind != "question" or step.sign != question:
+            break
+        step = triage.answer(rules, step.state, {"y": "yes", "n": "no", "u": "unsure"}[reply], locale)
+    return step
+
+
+def symptom(library: Library, state: State, heard: Heard, locale: str) -> Reply:
+    """A symptom said in the person's own words, anywhere: menu, mid-hold, paused, during a
+    question, mid-screen, after an outcome. Never answered by "say next" or a routine menu."""
+    triage = _engine()
+    rules = triage.default_rules()
+    if state.screen is not None:
+        try:
+            step = _fold(rules, state, heard, locale)
+        except (triage.TriageStateError, KeyError, TypeError, ValueError):
+            step = _start(rules, locale, known=heard.known, about=heard.about)
+        lead = (STOP_AND_SIT,) if heard.stop_now and state.position else ()
+        return _step(state.with_(pending=None, offer=None), step, *lead, ADDED)
+    stopped, lead = _stopped_here(library, state.with_(offer=None), heard)
+    stopped = stopped.with_(pending=None)
+    step = _start(rules, locale, known=heard.known, about=heard.about)
+    return _step(stopped, step, *([lead] if lead else []))
 
 
 def reply_to_screen(library: Library, state: State, reply: str, locale: str) -> Reply:

@@ -1,20 +1,44 @@
-"""Red-flag screening handlers. While a screen runs, it answers every intent: yes, no and
-not sure answer the question; repeat, help and stop work; anything else gets the current
-question again rather than abandoning the screen."""
+"""Red-flag screening handlers, and the router for words said to the open Symptom slot.
+
+While a screen runs, it answers every intent: yes, no and not sure answer the question;
+repeat, help and stop work; a symptom said in the person's own words is folded into the
+screen; anything else gets the current question again rather than abandoning the screen.
+
+StatementIntent holds the model's only slot-only sample ("{symptom}"): on a device it can
+catch any short phrase, so its words are read (limber.core.hearing) and go where they were
+meant — a symptom to the check, a routine name or a goal to that routine, a number to the
+hold length, anything else to the fallback reply (which carries its safety line).
+"""
 
 from __future__ import annotations
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.utils import get_intent_name
 
-from limber.core import screening
+from limber.core import coaching, menu, screening
+from limber.core.hearing import Heard, default_lexicon, read, routine_phrases
 from limber.skill.handlers.base import intent_turn
+from limber.skill.handlers.routine import start_turn
 from limber.skill.handlers.session import ANSWERS
 from limber.skill.render import render
 from limber.skill.turn import library, locale_of, slot, state_of
 
 # Requests a screen never intercepts: they carry no speech, or belong to no conversation.
 PASSING_THROUGH = ("SessionEndedRequest", "System.ExceptionEncountered", "AlexaSkillEvent.")
+WORDS_INTENTS = ("RedFlagCheckIntent", "StatementIntent")
+
+
+def heard_words(hi) -> Heard:
+    """What the symptom (and person) slots say, read from the raw words Alexa passed. A value
+    Alexa resolved but the words don't explain still counts by its id."""
+    said, person = slot(hi, "symptom"), slot(hi, "person")
+    words = " ".join(w for w in (f"my {person.heard}" if person.heard else None, said.heard) if w)
+    heard = read(words, routines=routine_phrases(library()))
+    entry = default_lexicon().entry(said.id) if said.id else None
+    if entry and not heard.is_symptom:
+        known = {sign: "y" for sign in entry.signs}
+        heard = Heard("symptom", signs=known, about=heard.about, stop_now=entry.stop_now, entries=(entry.id,))
+    return heard
 
 
 class ScreenInProgress(AbstractRequestHandler):
@@ -44,15 +68,37 @@ class ScreenInProgress(AbstractRequestHandler):
             return screening.screen_help(lib, state, locale)
         if name in ("AMAZON.StopIntent", "AMAZON.CancelIntent"):
             return screening.stop_screen(lib, state, locale)
-        named = slot(hi, "symptom").id if name == "RedFlagCheckIntent" else None
-        if named:  # a newly named symptom is answered on its own terms (an emergency at once)
-            return screening.check(lib, state.with_(screen=None), named, locale)
+        if name in WORDS_INTENTS:
+            heard = heard_words(hi)
+            if heard.is_symptom:  # folded into this screen; an emergency is answered at once
+                return screening.symptom(lib, state, heard, locale)
         return screening.interrupted(lib, state, locale)
 
 
 @intent_turn("RedFlagCheckIntent")
 def red_flag_check(hi):
-    return screening.check(library(), state_of(hi), slot(hi, "symptom").id, locale_of(hi))
+    """ "Is this dangerous?", "I've got a numb bum", "my dad is confused": the check, with
+    whatever the words already answered."""
+    lib, state, locale = library(), state_of(hi), locale_of(hi)
+    heard = heard_words(hi)
+    if heard.is_symptom:
+        return screening.symptom(lib, state, heard, locale)
+    return screening.check(lib, state, None, locale, about=heard.about)
+
+
+@intent_turn("StatementIntent")
+def statement(hi):
+    lib, state, locale = library(), state_of(hi), locale_of(hi)
+    heard = heard_words(hi)
+    if heard.is_symptom:
+        return screening.symptom(lib, state, heard, locale)
+    if heard.kind == "pain":
+        return screening.pain(lib, state, locale)
+    if heard.kind in ("routine", "goal") and heard.routine:
+        return start_turn(hi, heard.routine, None)
+    if heard.kind == "number" and state.position and not state.pending:
+        return coaching.set_hold(lib, state, heard.number, None)
+    return menu.fallback(lib, state)
 
 
 @intent_turn("PainDuringStretchIntent")
@@ -60,4 +106,4 @@ def pain_during_stretch(hi):
     return screening.pain(library(), state_of(hi), locale_of(hi))
 
 
-HANDLERS = [ScreenInProgress(), red_flag_check, pain_during_stretch]
+HANDLERS = [ScreenInProgress(), red_flag_check, statement, pain_during_stretch]
