@@ -34,6 +34,8 @@ TARGET = 0.97
 LIBRARY = default_library()
 OUTCOME_TITLES = ("Emergency", "Urgent", "See a doctor", "Self-care")
 SAFETY_PENDING = ("pain", "screen_offer", "pain_offer")
+MINUTES = re.compile(r"(?i)\babout \w+(?: \w+)?(?: to \w+(?: \w+)?)? minutes?\b")
+HELP = re.compile(r"I coach you through|You're on |You're paused|I'm asking a few questions")
 
 
 # --- contexts, each set up by real turns ------------------------------------------------------
@@ -247,6 +249,15 @@ def _emergency_number(locale: str) -> str:
     return triage.default_rules().locale(locale).said["emergency"]
 
 
+def _fell_back(turn: Turn) -> bool:
+    return "Sorry" in turn.speech and _emergency_number(turn.locale) in turn.speech
+
+
+def _no_such_routine(turn: Turn) -> bool:
+    names = all(r.name in turn.speech for r in LIBRARY.routines)
+    return "I don't have a routine called" in turn.speech and names
+
+
 BEHAVIOURS: list[tuple[str, Callable[..., bool]]] = [
     (r"starts (?!the routine over$)(.+)", _starts),
     (r"moves to the next step", lambda t: _moved_by(t, 1)),
@@ -255,8 +266,10 @@ BEHAVIOURS: list[tuple[str, Callable[..., bool]]] = [
     (r"repeats the stretch", lambda t: _moved_by(t, 0) and "Once more" in t.speech),
     (
         r"skips the stretch",
-        lambda t: _heading(t)
-        and t.position["step"] == next_stretch_index(LIBRARY.routine(t.was["routine"]), t.was["step"]),
+        lambda t: (
+            _heading(t)
+            and t.position["step"] == next_stretch_index(LIBRARY.routine(t.was["routine"]), t.was["step"])
+        ),
     ),
     (r"starts the routine over", lambda t: _heading(t) and t.position["step"] == 0 and t.was["step"] > 0),
     (r"pauses", lambda t: t.position.get("paused") is True and t.position["step"] == t.was["step"]),
@@ -267,14 +280,16 @@ BEHAVIOURS: list[tuple[str, Callable[..., bool]]] = [
     ),
     (
         r"says time left in minutes",
-        lambda t: t.stayed and re.search(r"(?i)\babout \w+(?: \w+)?(?: to \w+(?: \w+)?)? minutes?\b", t.speech),
+        lambda t: t.stayed and MINUTES.search(t.speech),
     ),
     (
         r"says which side",
-        lambda t: t.stayed
-        and (
-            f"{t.step().side} side of the {t.step().stretch.name}" in t.speech
-            or (t.step().side == "both" and "both sides" in t.speech)
+        lambda t: (
+            t.stayed
+            and (
+                f"{t.step().side} side of the {t.step().stretch.name}" in t.speech
+                or (t.step().side == "both" and "both sides" in t.speech)
+            )
         ),
     ),
     (r"says what comes next", lambda t: t.stayed and re.search(r"\bNext is |last one", t.speech)),
@@ -287,8 +302,7 @@ BEHAVIOURS: list[tuple[str, Callable[..., bool]]] = [
     (r"lists the routines", lambda t: all(r.name in t.speech for r in LIBRARY.routines) and not t.ended),
     (
         r"gives help",
-        lambda t: re.search(r"I coach you through|You're on |You're paused|I'm asking a few questions", t.speech)
-        and not t.ended,
+        lambda t: HELP.search(t.speech) and not t.ended,
     ),
     (r"stops and remembers the place", lambda t: t.ended and "stopping at stretch" in t.speech),
     (r"says goodbye", lambda t: t.ended and not t.position),
@@ -303,31 +317,28 @@ BEHAVIOURS: list[tuple[str, Callable[..., bool]]] = [
     (r"greets back", lambda t: t.speech.startswith("Hello") and t.stayed and not t.ended),
     (
         r"answers honestly without skipping",
-        lambda t: t.stayed
-        and "Skipping" not in t.speech
-        and "Sorry" not in t.speech
-        and re.search(r"easier version|comfortable", t.speech),
+        lambda t: (
+            t.stayed
+            and "Skipping" not in t.speech
+            and "Sorry" not in t.speech
+            and re.search(r"easier version|comfortable", t.speech)
+        ),
     ),
     (r"offers a routine off the floor", lambda t: t.stayed and "in a chair and standing" in t.speech),
     (r"answers about pace", lambda t: t.stayed and "more slowly" in t.speech and "Sorry" not in t.speech),
     (
         r"says there's no such routine",
-        lambda t: "I don't have a routine called" in t.speech and all(r.name in t.speech for r in LIBRARY.routines),
+        lambda t: _no_such_routine(t),
     ),
     (r"asks which routine", lambda t: "Which would you like" in t.speech and not t.position and not t.ended),
     (r"says nothing is paused", lambda t: "nothing paused" in t.speech and not t.ended),
     (
         r"falls back with a safety line",
-        lambda t: "Sorry" in t.speech and _emergency_number(t.locale) in t.speech and t.stayed and not t.ended,
+        lambda t: _fell_back(t) and t.stayed and not t.ended,
     ),
     (
         r"says it can't do that",
-        lambda t: t.stayed
-        and not t.ended
-        and (
-            ("Sorry" in t.speech and _emergency_number(t.locale) in t.speech)
-            or ("I don't have a routine called" in t.speech and all(r.name in t.speech for r in LIBRARY.routines))
-        ),
+        lambda t: t.stayed and not t.ended and (_fell_back(t) or _no_such_routine(t)),
     ),
     (r"says progress", lambda t: re.search(r"streak|haven't finished a routine", t.speech) and t.stayed),
     (r"asks before deleting", lambda t: t.after.get("pending") == "delete" and "delete" in t.speech),
@@ -342,7 +353,8 @@ def behaviour(expect: str) -> Callable[[Turn], bool]:
     for pattern, check in BEHAVIOURS:
         found = re.fullmatch(pattern, expect)
         if found:
-            return lambda turn, check=check, args=found.groups(): bool(check(turn, *args))
+            args = found.groups()
+            return lambda turn, check=check, args=args: bool(check(turn, *args))
     raise AssertionError(f"the corpus expects a behaviour nobody checks: {expect!r}")
 
 
@@ -368,9 +380,8 @@ def corpus() -> tuple[Line, ...]:
             behaviour(group["expect"])  # every expectation must have a check
             pain = group.get("pain", False) or group["expect"] == "reaches the symptom check"
             for said in group["lines"]:
-                lines.append(
-                    Line(said, group["context"], group["expect"], group.get("locale", "en-US"), pain, path.name)
-                )
+                locale = group.get("locale", "en-US")
+                lines.append(Line(said, group["context"], group["expect"], locale, pain, path.name))
     return tuple(lines)
 
 
@@ -422,7 +433,8 @@ def test_behaviour_checks_can_fail(talk):
         "says which side": Line("what's next", "hold", "says which side", "en-US", False, ""),
         "answers thanks in a line": Line("next", "hold", "answers thanks in a line", "en-US", False, ""),
         "takes it as yes": Line("no", "question", "takes it as yes", "en-US", False, ""),
-        "falls back with a safety line": Line("next", "hold", "falls back with a safety line", "en-US", False, ""),
+        "falls back with a safety line": Line("next", "hold", "falls back with a safety line", "en-US", False,
+                                              ""),
     }  # fmt: skip
     for expect, line in wrong.items():
         ok, report = run_line(talk, line)
@@ -437,7 +449,8 @@ def test_people_are_understood(talk, capsys):
     share = 1 - len(failed) / len(results)
     pain_share = 1 - len(pain_failed) / len(pain) if pain else 1.0
     with capsys.disabled():
-        print(f"\nutterance corpus: {len(results) - len(failed)}/{len(results)} behaved as expected ({share:.1%});")
+        passed = len(results) - len(failed)
+        print(f"\nutterance corpus: {passed}/{len(results)} behaved as expected ({share:.1%});")
         print(f"pain and symptoms: {len(pain) - len(pain_failed)}/{len(pain)} ({pain_share:.1%})")
         for _, report in failed:
             print("  FAIL", report)

@@ -4,15 +4,32 @@ from __future__ import annotations
 
 import re
 
-from limber.core import coaching, habits, menu
+from limber.core import coaching, habits, menu, screening
+from limber.core.hearing import read, routine_phrases
 from limber.skill import progress
 from limber.skill.handlers.base import intent_turn
-from limber.skill.turn import library, number_slot, slot, state_of
+from limber.skill.turn import library, locale_of, number_slot, slot, state_of
 
 
 @intent_turn("StartRoutineIntent")
 def start_routine(hi):
     chosen = slot(hi, "routine")
+    if chosen.id is None and chosen.heard:
+        # The slot is open: "my {routine} is tight" also hears "my chest is tight", and
+        # "something {routine}" hears "something popped". Raw words are read before
+        # anything is said about routines; a symptom always reaches the check.
+        heard = read(chosen.heard, routines=routine_phrases(library()))
+        if heard.kind == "unknown":
+            # The carriers around this slot ("my {routine} is tight", "I've got a stiff
+            # {routine}") carry the tightness the slot's words lack: "chest" alone says
+            # nothing, "my chest feels tight" is chest pain.
+            heard = read(f"my {chosen.heard} feels tight", routines=routine_phrases(library()))
+        if heard.is_symptom:
+            return screening.symptom(library(), state_of(hi), heard, locale_of(hi))
+        if heard.kind == "pain":
+            return screening.pain(library(), state_of(hi), locale_of(hi))
+        if heard.routine:
+            return start_turn(hi, heard.routine, chosen.heard)
     return start_turn(hi, chosen.id, chosen.heard)
 
 
