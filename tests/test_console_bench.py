@@ -196,7 +196,7 @@ def test_explain_prints_intent_slots_and_the_sample():
         '[heard] StartRoutineIntent routine="underwater basket weaving" ER_SUCCESS_NO_MATCH - sample'
     )
     assert lines[3].startswith(
-        '[heard] SetHoldTimeIntent seconds="45" - sample as said: "hold for {seconds} seconds"'
+        '[heard] SetHoldTimeIntent duration="PT45S" - sample as said: "hold for {duration}"'
     )
     assert lines[4].startswith("[heard] SessionEndedRequest (USER_INITIATED)")
 
