@@ -10,6 +10,13 @@ from limber.skill import progress
 from limber.skill.handlers.base import intent_turn
 from limber.skill.turn import library, locale_of, number_slot, slot, state_of
 
+# Words about getting medical help: wherever an open slot hears them, they are a question for
+# the safety check, never a routine's name.
+GETTING_HELP = re.compile(
+    r"\b(ambulance|emergency|hospital|doctor|physio\w*|g ?p|a and e|casualty|urgent care|"
+    r"nine one one|nine nine nine|one one one|one one two|triple zero|zero zero zero|911|999|111|112|000)\b"
+)
+
 
 @intent_turn("StartRoutineIntent")
 def start_routine(hi):
@@ -26,6 +33,8 @@ def start_routine(hi):
             heard = read(f"my {chosen.heard} feels tight", routines=routine_phrases(library()))
         if heard.is_symptom:
             return screening.symptom(library(), state_of(hi), heard, locale_of(hi))
+        if GETTING_HELP.search(chosen.heard.lower()):  # "do {routine}" hears "do I need to call 999"
+            return screening.check(library(), state_of(hi), None, locale_of(hi))
         if heard.kind == "pain":
             return screening.pain(library(), state_of(hi), locale_of(hi))
         if heard.routine:
