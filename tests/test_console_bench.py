@@ -178,6 +178,58 @@ def test_silence_on_piped_input_through_the_real_console():
     assert "> help" in out.split("(the session closed: no answer)")[1]  # the next line, a new session
 
 
+SILENT_SCRIPT = """
+turns:
+  - say: start hip flexors
+  - silence: true
+    expect: {contains: "Say next", ends_session: false}
+  - silence: true
+    expect: {ends_session: true}
+  - say: resume
+    expect: {contains: "Stretch 1 of 7"}
+  - silence: true
+    expect: {ends_session: false}
+  - say: next
+  - silence: true
+    expect: {ends_session: false}
+"""
+
+
+def test_a_script_can_fall_silent(tmp_path):
+    script = tmp_path / "silent.yaml"
+    script.write_text(SILENT_SCRIPT)
+    run = limber("--explain", "--script", str(script))
+    assert run.returncode == 0, run.stdout + run.stderr
+    out = run.stdout
+    assert out.count("> (silence)") == 4 and out.count("Limber (reprompt):") == 3
+    assert out.count("SessionEndedRequest (EXCEEDED_MAX_REPROMPTS)") == 1
+
+
+@pytest.mark.parametrize(("text", "complaint"), [
+    ("turns:\n  - silence: yes please\n", "'silence: true'"),
+    ("turns:\n  - silence: true\n    repeat: 2\n", "'silence: true'"),
+])  # fmt: skip
+def test_a_malformed_silence_turn_is_refused(tmp_path, text, complaint):
+    script = tmp_path / "bad.yaml"
+    script.write_text(text)
+    run = limber("--script", str(script))
+    assert run.returncode == 2 and complaint in run.stderr
+
+
+def test_silence_with_no_session_open_fails_the_script(tmp_path):
+    script = tmp_path / "s.yaml"
+    script.write_text("turns:\n  - say: stop\n  - silence: true\n")
+    run = limber("--script", str(script))
+    assert run.returncode == 1 and "nothing is listening" in run.stdout
+
+
+def test_a_line_after_the_session_closed_starts_a_new_one_and_says_so():
+    run = limber(stdin="stop\nstart desk\n")
+    assert run.returncode == 0, run.stderr
+    assert '(new session, as if you said "ask limber coach to start desk")' in run.stdout
+    assert "Let's do Desk reset" in run.stdout
+
+
 # --- --explain ----------------------------------------------------------------------------------
 
 
@@ -196,7 +248,7 @@ def test_explain_prints_intent_slots_and_the_sample():
         '[heard] StartRoutineIntent routine="underwater basket weaving" ER_SUCCESS_NO_MATCH - sample'
     )
     assert lines[3].startswith(
-        '[heard] SetHoldTimeIntent duration="PT45S" - sample as said: "hold for {duration}"'
+        '[heard] SetHoldTimeIntent duration="PT45S" (said "45 seconds") - sample as said: "hold for {duration}"'
     )
     assert lines[4].startswith("[heard] SessionEndedRequest (USER_INITIATED)")
 

@@ -143,9 +143,9 @@ def test_a_built_in_hears_only_exact_phrases(text):
 def test_the_models_own_samples_come_before_amazons_list():
     model = copy.deepcopy(MODEL)
     intents = model["interactionModel"]["languageModel"]["intents"]
-    intents.append({"name": "GoOnIntent", "samples": ["okay", "keep going"]})
+    intents.append({"name": "GoOnIntent", "samples": ["sure", "keep going"]})
     hearing = Matcher(model)
-    assert heard("okay", hearing)[0] == "GoOnIntent"  # Amazon's Yes would hear it otherwise
+    assert heard("sure", hearing)[0] == "GoOnIntent"  # Amazon's Yes would hear it otherwise
     assert heard("keep going", hearing)[0] == "GoOnIntent"  # ... and Amazon's Resume this
     assert heard("yes", hearing)[0] == "AMAZON.YesIntent"
 
@@ -166,7 +166,9 @@ def test_exit_and_quit_end_the_session_rather_than_reach_an_intent(text):
     ("Alexa, repeat", "AMAZON.RepeatIntent", {}),
     ("well, help me", "AMAZON.HelpIntent", {}),
     ("how many are left thanks", "HowManyLeftIntent", {}),
-    ("okay", "AMAZON.YesIntent", {}),  # as said: a filler only around other words
+    ("okay", FALLBACK, {}),  # as said: a filler only around other words, and not Amazon's yes
+    ("cheers, next one", "AMAZON.NextIntent", {}),
+    ("next one eh", "AMAZON.NextIntent", {}),
     ("okay next", "AMAZON.NextIntent", {}),
     ("no thank you", "AMAZON.NoIntent", {}),
     ("no thanks", "AMAZON.NoIntent", {}),
@@ -190,10 +192,28 @@ def test_yes_and_no_are_heard_only_as_said(text):
 # --- custom intents and open slots --------------------------------------------------------------
 
 
+def test_little_words_aside_a_sample_must_still_carry_its_slots():
+    model = copy.deepcopy(MODEL)
+    model["interactionModel"]["languageModel"]["intents"].append(
+        {
+            "name": "WorryIntent",
+            "slots": [{"name": "who", "type": "RoutineName"}, {"name": "what", "type": "HoldChange"}],
+            "samples": ["my {who} is {what}"],
+        }  # fmt: skip
+    )
+    hearing = Matcher(model)
+    assert heard("my desk is longer", hearing) == ("WorryIntent", {"who": "desk_reset", "what": "longer"})
+    assert heard("what's the weather", hearing)[0] == FALLBACK  # not "{who} is {what}"
+    assert heard("what is the weather", hearing)[0] == FALLBACK
+
+
 def test_a_custom_sample_may_have_or_lack_little_words():
     assert heard("make holds longer") == ("SetHoldTimeIntent", {"direction": "longer"})
     assert heard("start the hips") == ("StartRoutineIntent", {"routine": "hip_flexors"})
     assert heard("start desk routine") == ("StartRoutineIntent", {"routine": "desk_reset"})
+    # the slot still gets the words as said, little words and all
+    match = BARE.hear("make holds a bit longer")
+    assert match.intent == "SetHoldTimeIntent" and match.slots["direction"]["value"] == "a bit longer"
 
 
 @pytest.mark.parametrize("text", ["how many stretches left", "how many left", "how many is left",
@@ -314,6 +334,17 @@ def test_not_durations(words):
 ])  # fmt: skip
 def test_number_and_duration_slots(text, slots):
     assert heard(text) == ("SetHoldTimeIntent", slots)
+
+
+def test_a_number_or_duration_keeps_the_words_said():
+    length = BARE.hear("hold for a minute and a half").slots["length"]
+    assert length == {
+        "value": "PT1M30S",
+        "id": "PT1M30S",
+        "type": "AMAZON.DURATION",
+        "said": "a minute and a half",
+    }
+    assert BARE.hear("make it forty").slots["seconds"]["said"] == "forty"
 
 
 def test_a_number_slot_that_hears_no_number_is_not_that_sample():

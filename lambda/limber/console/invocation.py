@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from limber.console.envelopes import model_locale
 from limber.interaction_model import build_model, normalise
 
 LAUNCH_WORDS = ("open", "launch", "start", "begin", "run", "load", "play", "use", "talk to", "ask", "tell")
@@ -42,7 +43,8 @@ class Invocation:
 
 @lru_cache(maxsize=8)
 def invocation_name(locale: str = "en-US") -> str:
-    return normalise(build_model(locale)["interactionModel"]["languageModel"]["invocationName"])
+    model = build_model(model_locale(locale))
+    return normalise(model["interactionModel"]["languageModel"]["invocationName"])
 
 
 @lru_cache(maxsize=8)

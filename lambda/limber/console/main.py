@@ -18,8 +18,9 @@ import sys
 from pathlib import Path
 
 from limber.console.envelopes import AlexaSession, intent_request, speech_text
-from limber.console.invocation import parse_invocation
+from limber.console.invocation import invocation_name, parse_invocation
 from limber.console.nlu import SESSION_END, Match, understand
+from limber.console.silence import REPROMPT, on_silence
 from limber.console.ssml_segments import to_display_text
 
 LAUNCH = {"type": "LaunchRequest"}
@@ -102,7 +103,7 @@ def explain(request: dict, match: Match | None) -> str:
     parts = [f"  [heard] {request['intent']['name']}"]
     for name, slot in (match.slots if match else {}).items():
         status = match.status(name)
-        shown = f'{name}="{slot["value"]}"'
+        shown = f'{name}="{slot["value"]}"' + (f' (said "{slot["said"]}")' if slot.get("said") else "")
         if status:
             shown += f" {status}" + (f" id={slot['id']}" if slot["id"] else "")
         parts.append(shown)
@@ -132,6 +133,15 @@ class Console:
         if self.echo:
             print(f"> {line.strip()}", flush=True)
         request, match = heard(line, self.session.locale)
+        if not self.session.open:
+            # A device sends nothing to the skill without its name once the session has closed;
+            # the console starts a new session as if the name had been said, and says so.
+            if request["type"] == "SessionEndedRequest":
+                print("  (no session is open)", flush=True)
+                return
+            if request["type"] == "IntentRequest" and not parse_invocation(line, self.session.locale):
+                name = invocation_name(self.session.locale)
+                print(f'  (new session, as if you said "ask {name} to {line.strip()}")', flush=True)
         self.send(request, match)
 
     def silence(self) -> None:
@@ -140,13 +150,15 @@ class Console:
         if not self.session.open:
             return
         self.silences += 1
-        reprompt = ((self.session.last or {}).get("response") or {}).get("reprompt")
         print("  (silence)", flush=True)
-        if self.silences == 1 and reprompt:
-            speech = {"response": {"outputSpeech": reprompt.get("outputSpeech"), "shouldEndSession": False}}
-            self.output.show(speech, who="Limber (reprompt)")
+        request, response = on_silence(self.session, self.silences)
+        if request == REPROMPT:
+            self.output.show(response, who="Limber (reprompt)")
             return
-        self.send({"type": "SessionEndedRequest", "reason": "EXCEEDED_MAX_REPROMPTS"})
+        if self.explain:
+            print(explain(request, None), flush=True)
+        self.output.show(response)
+        self.silences = 0
         print("  (the session closed: no answer)", flush=True)
 
 
@@ -154,8 +166,6 @@ def one_shot(phrase: str, locale: str) -> tuple[dict, Match | None] | str:
     """The first request of a device-style start, or why the phrase cannot start the skill."""
     invocation = parse_invocation(phrase, locale)
     if invocation is None:
-        from limber.console.invocation import invocation_name
-
         name = invocation_name(locale)
         return (
             f"limber: {phrase!r} does not name the skill; say it as to a device, e.g. "

@@ -11,7 +11,9 @@ more generously, or local figures lie. The rules, each with the Amazon documenta
    as said: "a built-in intent ... must include an exactly matching sample utterance" (Tips for
    Using Built-in Intents). The model's samples are tried before Amazon's list.
 3. Custom intents hear their samples as said, and also with the little words "the a an my this that
-   it some" left out on both sides ("make holds longer" for "make the holds {direction}"): custom
+   it some" left out on both sides ("make holds longer" for "make the holds {direction}"), as long
+   as the sample keeps more words than slots ("my {person} is {symptom}" is not "{person} is
+   {symptom}", which would take "what is weather"): custom
    intents "can also be triggered even if there is no exactly matching sample utterance" (same page).
    That is the only generalisation: no similarity guessing ("how many stretches left" is not "how
    many stretches are left"), because a wrong intent is worse than the fallback.
@@ -48,6 +50,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from limber.console.envelopes import model_locale
 from limber.interaction_model import build_model, normalise, resolve_value
 
 DATA = Path(__file__).with_name("builtin_samples.toml")
@@ -173,7 +176,8 @@ class Match:
     """An intent and its slots as Alexa would send them; ``how`` and ``sample`` say why."""
 
     intent: str
-    # name -> {"value": words or digits, "id": resolved id or None, "type": slot type}
+    # name -> {"value": words or digits, "id": resolved id or None, "type": slot type}; a number
+    # or duration also keeps the words it was "said" as.
     slots: dict[str, dict] = field(default_factory=dict)
     sample: str | None = None
     how: str = "no sample fits"
@@ -255,7 +259,7 @@ class Matcher:
                 for i, s, t, o in samples
                 if not i.startswith("AMAZON.")
                 and (p := compile_sample(s, i, t, drop=LITTLE_WORDS, order=o)).regex.pattern != "^$"
-                and not p.slot_only
+                and p.literal_words > len(p.slot_types)  # still a carrier phrase, not mostly slots
             ),
             key=rank,
         )
@@ -272,33 +276,38 @@ class Matcher:
 
     # slot values (rules 4 and 7)
     def slot_value(self, slot_type: str, heard: str) -> dict | None:
-        if slot_type == "AMAZON.NUMBER":
-            number = words_to_number(heard)
-            return None if number is None else {"value": str(number), "id": str(number), "type": slot_type}
-        if slot_type == "AMAZON.DURATION":
-            duration = words_to_duration(heard)
-            return None if duration is None else {"value": duration, "id": duration, "type": slot_type}
+        if slot_type in BUILT_IN_TYPES:
+            sent = words_to_number(heard) if slot_type == "AMAZON.NUMBER" else words_to_duration(heard)
+            if sent is None:
+                return None
+            return {"value": str(sent), "id": str(sent), "type": slot_type, "said": heard}
         resolved = self.resolve(self.locale, slot_type, heard) if slot_type in self.types else None
         return {"value": heard, "id": resolved[0] if resolved else None, "type": slot_type}
 
-    def _fit(self, pattern: Pattern, said: str) -> Match | None:
+    def _fit(self, pattern: Pattern, said: str, words: list[str] | None = None) -> Match | None:
+        """``said`` against one sample. ``words``, when ``said`` lacks the little words, are the
+        words as said, one per word of ``said`` plus those left out: slots get the words as said."""
         found = pattern.regex.match(said)
         if not found:
             return None
         slots = {}
         for name, heard in found.groupdict().items():
+            if words is not None:
+                heard = _as_said(said, found.span(name), words)
             value = self.slot_value(pattern.slot_types[name], heard)
             if value is None:  # not a number where a number is needed
                 return None
             slots[name] = value
         return Match(pattern.intent, slots, pattern.sample)
 
-    def _best(self, said: str, candidates: list[Pattern], how: str) -> tuple[Match | None, Match | None]:
+    def _best(
+        self, said: str, candidates: list[Pattern], how: str, words=None
+    ) -> tuple[Match | None, Match | None]:
         """The first sample that fits with every slot resolved, and the first that fits with raw
         words in a slot (candidates are ordered by how many words they explain)."""
         open_slot = None
         for pattern in candidates:
-            match = self._fit(pattern, said)
+            match = self._fit(pattern, said, words)
             if match is None or pattern.slot_only and not match.complete:
                 continue  # raw words in a slot-only sample: rule 5, when nothing else fits
             match.how = how
@@ -314,16 +323,16 @@ class Matcher:
         if said in exit_phrases():
             return Match(SESSION_END, how="Alexa ends the session on this word")
         plain = strip_fillers(said)
-        attempts = [(said, self.exact, "sample as said")]
+        attempts = [(said, self.exact, "sample as said", None)]
         if plain != said:
-            attempts.append((plain, self.exact, "sample, with fillers around it"))
-        attempts.append((" ".join(w for w in plain.split() if w not in LITTLE_WORDS), self.loose,
-                         "custom sample, little words aside"))  # fmt: skip
+            attempts.append((plain, self.exact, "sample, with fillers around it", None))
+        without_little = " ".join(w for w in plain.split() if w not in LITTLE_WORDS)
+        attempts.append((without_little, self.loose, "custom sample, little words aside", plain.split()))
         first_open = None
-        for words, candidates, how in attempts:
+        for words, candidates, how, as_said in attempts:
             if not words:
                 continue
-            complete, open_slot = self._best(words, candidates, how)
+            complete, open_slot = self._best(words, candidates, how, as_said)
             if complete:
                 return complete
             first_open = first_open or open_slot
@@ -343,17 +352,29 @@ class Matcher:
         )
 
     def _resolve_in_model(self, locale: str, slot_type: str, heard: str) -> tuple[str, str] | None:
-        key = normalise(heard).replace("'", "")
-        for value in self.types[slot_type]["values"]:
-            names = (value["name"]["value"], *value["name"].get("synonyms", []))
-            if key in (normalise(n).replace("'", "") for n in names):
-                return value["id"], value["name"]["value"]
+        """Entity resolution by the model's own values, as ``resolve_value`` does it: names and
+        synonyms compared without apostrophes, then without little words."""
+        keys = (lambda t: normalise(t).replace("'", ""), lambda t: " ".join(_tokens(t, drop=LITTLE_WORDS)))
+        for key in keys:
+            for value in self.types[slot_type]["values"]:
+                names = (value["name"]["value"], *value["name"].get("synonyms", []))
+                if key(heard) in {key(n) for n in names}:
+                    return value["id"], value["name"]["value"]
         return None
 
     @staticmethod
     def without_disfluencies(said: str) -> str:
         noises = _fillers()[0]
         return " ".join(w for w in said.split() if w not in noises)
+
+
+def _as_said(said: str, span: tuple[int, int], words: list[str]) -> str:
+    """The words as said behind a span of ``said`` (``words`` without LITTLE_WORDS): "back of
+    legs" in "stretch back of legs" is "the back of my legs" in "stretch the back of my legs"."""
+    kept = [i for i, w in enumerate(words) if w not in LITTLE_WORDS]
+    first, last = said[: span[0]].count(" "), said[: span[1]].count(" ")
+    start = kept[first - 1] + 1 if first else 0  # little words just before belong to the slot
+    return " ".join(words[start : kept[last] + 1])
 
 
 def strip_fillers(said: str) -> str:
@@ -372,8 +393,15 @@ def strip_fillers(said: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def matcher(locale: str) -> Matcher:
+def _matcher(locale: str) -> Matcher:
     return Matcher(build_model(locale), locale, resolve=resolve_value)
+
+
+@lru_cache(maxsize=32)
+def matcher(locale: str) -> Matcher:
+    """The compiled model a request in ``locale`` is heard with (en-US for a locale the skill
+    has no model for, as the envelopes resolve it)."""
+    return _matcher(model_locale(locale))
 
 
 def understand(text: str, locale: str = "en-US") -> Match:
