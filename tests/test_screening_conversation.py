@@ -8,23 +8,27 @@ from __future__ import annotations
 
 import logging
 import re
-import tomllib
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
+import vignette_patient as patient
 from alexa import Conversation
 from alexa import speech_text as speech_of
 from limber.core import triage
+from limber.core.hearing import default_lexicon
 from limber.interaction_model import resolve_value, slot_type_values
 from limber.skill.builder import build_skill
 from limber.skill.entry import handle_event
 from limber.storage.dynamodb import DynamoDbAdapter
 from limber.storage.sqlite import SqliteAdapter
 
-VIGNETTES = tomllib.loads((Path(__file__).parent / "vignettes.toml").read_text())["vignettes"]
+# The vignettes whose opening is a plain "is this dangerous?": the voice model passes no
+# symptom words for those, so the whole screen is heard and answered as spoken.
+VIGNETTES = [v for v in patient.VIGNETTES if v["about"] == "self" and re.fullmatch(
+    r"is (this|it|my back pain) (dangerous|serious)", v["says"])]  # fmt: skip
 RULES = triage.default_rules()
+LEXICON = default_lexicon()
 LEVEL_OF_TITLE = {
     "Emergency": "emergency",
     "Urgent": "urgent",
@@ -41,16 +45,14 @@ def level_of(card: dict | None) -> str | None:
 
 
 def run_vignette(talk, vignette) -> tuple[str | None, int, Conversation]:
-    """Ask as this person would, answer each question from their story; (level, questions)."""
+    """Ask as this person would; answer each question as heard, by what it asks; (level, questions)."""
     person = talk(locale=vignette["locale"])
-    yes = set(vignette["signs"]) | ({"age_50_plus"} if vignette["age"] >= 50 else set())
-    unsure = set(vignette.get("unsure", []))
-    person.say("RedFlagCheckIntent", symptom=vignette.get("says"))
+    who = patient.person(vignette)
+    said = person.say("RedFlagCheckIntent")
     questions = 0
     while not person.ended and "screen" in person.attributes:
-        asked = person.attributes["screen"]["ask"]  # the question the person just heard
-        reply = "unsure" if asked in unsure else "yes" if asked in yes else "no"
-        person.say(ANSWER_INTENT[reply])
+        heard = re.split(r"Question \d+\. ", said)[-1]  # the question the person just heard
+        said = person.say(ANSWER_INTENT[patient.reply(who, heard)])
         questions += 1
         assert questions <= RULES.cap
     return level_of(person.card), questions, person
@@ -58,7 +60,7 @@ def run_vignette(talk, vignette) -> tuple[str | None, int, Conversation]:
 
 def test_vignettes_as_voice_conversations(talk, capsys):
     results = [(v, run_vignette(talk, v)[0]) for v in VIGNETTES]
-    assert len(results) >= 40
+    assert len(results) >= 15
     under = [v["id"] for v, got in results if v["expected"] == "emergency" and got != "emergency"]
     assert under == [], "zero under-triage of emergencies"
     right = sum(got == v["expected"] for v, got in results)
@@ -66,37 +68,46 @@ def test_vignettes_as_voice_conversations(talk, capsys):
         print(f"\nvoice vignettes: {right}/{len(results)} = {right / len(results):.0%} at the expected level")
         for (expected, got), n in sorted(Counter((v["expected"], got) for v, got in results).items()):
             print(f"  expected {expected:9} got {got:9} x{n}")
-    assert right / len(results) >= 0.9
+    assert right / len(results) >= 0.95
 
 
-@pytest.mark.parametrize("flag", RULES.flags, ids=lambda f: f.id)
-def test_every_synonym_resolves_and_every_flag_can_be_named(talk, flag):
-    for synonym in flag.synonyms:
-        assert resolve_value("en-US", "Symptom", synonym)[0] == flag.id, synonym
-    person = talk()
-    said = person.say("RedFlagCheckIntent", symptom=flag.synonyms[-1])
-    if flag.level == "emergency":
-        assert person.ended and level_of(person.card) == "emergency"
-        assert said.startswith("This is an emergency")
-    else:
-        assert not person.ended and "screen" in person.attributes, "advice, then the emergency questions"
-        first_asked = RULES.question(person.attributes["screen"]["ask"])
-        assert any(f.level == "emergency" and first_asked.sign in f.signs for f in RULES.flags)
+@pytest.mark.parametrize("entry", LEXICON.entries, ids=lambda e: e.id)
+def test_every_lexicon_phrase_resolves_and_reaches_the_check(talk, entry):
+    """Each way of saying a symptom is a slot value of its entry, and said on its own (the
+    slot-only sample) it starts the check, with its signs counted as answered."""
+    for phrase in entry.phrases:
+        assert resolve_value("en-US", "Symptom", phrase)[0] == entry.id, phrase
+    for phrase in (entry.phrases[0], entry.phrases[-1]):
+        person = talk()
+        said = person.say("StatementIntent", symptom=phrase)
+        assert "screen" in person.attributes or level_of(person.card), (phrase, said)
+        asked = person.attributes.get("screen", {}).get("ask")
+        assert asked not in entry.signs, (phrase, asked)  # never asked what was just said
 
 
-def test_every_value_of_the_symptom_type_is_a_flag():
-    assert {v["id"] for v in slot_type_values("en-US", "Symptom")} == {f.id for f in RULES.flags}
+def test_every_value_of_the_symptom_type_is_a_lexicon_entry():
+    assert [v["id"] for v in slot_type_values("en-US", "Symptom")] == [e.id for e in LEXICON.entries]
+
+
+def test_every_sign_the_lexicon_names_is_a_sign_of_the_rules():
+    assert LEXICON.signs <= set(RULES.signs)
 
 
 def test_flags_of_the_generic_screen_are_reachable_by_answers(talk):
-    screened = [f for f in RULES.flags if f.reached == "screen"]
-    assert len(screened) >= len(RULES.flags) - 4
+    from limber.core.triage.conditions import terms
+
+    def askable(flag):  # the first way to raise it that the screen can ask about
+        adult = {s for q in RULES.questions if q.text for s in q.signs}  # a child's are asked of a parent
+        return next((t for t in terms(flag.when) if t <= adult), None)
+
+    screened = [f for f in RULES.flags if askable(f)]
+    assert len(screened) >= len(RULES.flags) - 12
     for flag in screened:
         person = talk()
         person.say("RedFlagCheckIntent")
         while not person.ended and "screen" in person.attributes:
-            asked = person.attributes["screen"]["ask"]  # yes to this flag's signs, no to the rest
-            person.say("AMAZON.YesIntent" if asked in flag.signs else "AMAZON.NoIntent")
+            asked = RULES.question(person.attributes["screen"]["ask"])  # yes to this flag's signs only
+            person.say("AMAZON.YesIntent" if set(asked.signs) & askable(flag) else "AMAZON.NoIntent")
         assert level_of(person.card) == flag.level, flag.id
 
 
@@ -160,12 +171,21 @@ class TestMidScreen:
 
     def test_unsure_on_an_emergency_question_counts_as_yes_and_says_so(self, talk):
         person, _ = self.start(talk)
+        said = person.say("NotSureIntent")  # a question about several signs: they come one by one
+        assert "one at a time" in said and not person.ended
         said = person.say("NotSureIntent")
         assert level_of(person.card) == "emergency" and "counted it as a yes" in said
 
     def test_a_tampered_screen_state_starts_again(self, talk):
         person, _ = self.start(talk)
-        person.attributes["screen"] = {"v": 1, "named": None, "answers": [["nonsense", "y"]], "ask": "x"}
+        person.attributes["screen"] = {
+            "v": 2,
+            "named": None,
+            "about": "self",
+            "known": [],
+            "answers": [["nonsense", "y"]],
+            "ask": "x",
+        }
         said = person.say("AMAZON.NoIntent")
         assert "start those questions again" in said and "screen" in person.attributes
 
@@ -193,8 +213,8 @@ class TestDuringARoutine:
 
     def test_a_named_emergency_mid_routine_ends_the_routine_at_once(self, talk):
         person = self.start(talk)
-        said = person.say("RedFlagCheckIntent", symptom="wet myself")
-        assert person.ended and said.startswith("This is an emergency") and "Stretch" not in said
+        said = person.say("StatementIntent", symptom="my bum has gone numb")
+        assert person.ended and "This is an emergency" in said and "Stretch" not in said
 
     def test_an_urgent_outcome_ends_the_routine_without_offering_to_continue(self, talk):
         person = self.start(talk)
@@ -289,8 +309,12 @@ def test_a_touch_on_the_screen_mid_screen_gets_the_question_again(talk):
     person = talk(interfaces={"Alexa.Presentation.APL": {"runtime": {"maxVersion": "2023.3"}}})
     person.say("RedFlagCheckIntent")
     asked = person.attributes["screen"]["ask"]
-    touch = {"type": "Alexa.Presentation.APL.UserEvent", "token": "routines",
-             "arguments": ["startRoutine", "desk_reset"], "source": {"type": "TouchWrapper"}}
+    touch = {
+        "type": "Alexa.Presentation.APL.UserEvent",
+        "token": "routines",
+        "arguments": ["startRoutine", "desk_reset"],
+        "source": {"type": "TouchWrapper"},
+    }
     said = speech_of(person.send(touch))
     assert "finish these safety questions first" in said and "Desk reset" not in said
     assert person.attributes["screen"]["ask"] == asked
@@ -300,11 +324,107 @@ def test_a_touch_on_the_screen_mid_screen_gets_the_question_again(talk):
 def test_no_phone_number_is_spoken_as_a_plain_number(talk, locale):
     """Every digit in speech sits inside <sub alias>: Alexa would read 111 as "one hundred
     and eleven". Checked for every flag named in every locale, and the stop line."""
-    for flag in RULES.flags:
+    for entry in LEXICON.entries:
         person = talk(locale=locale)
-        person.say("RedFlagCheckIntent", symptom=flag.synonyms[0])
+        person.say("StatementIntent", symptom=entry.phrases[0])
         if not person.ended:
             person.say("AMAZON.StopIntent")
         ssml = person.last["response"]["outputSpeech"]["ssml"]
         outside_sub = re.sub(r"<sub [^>]*>[^<]*</sub>", "", ssml)
-        assert not re.search(r"\d", re.sub(r'time="\d+ms"', "", outside_sub)), (flag.id, ssml)
+        assert not re.search(r"\d", re.sub(r'time="\d+ms"', "", outside_sub)), (entry.id, ssml)
+
+
+class TestSymptomsSaidAnywhere:
+    """Statements in the person's own words, through the console's matcher and the handler."""
+
+    @staticmethod
+    def say(person, text):
+        from limber.console.nlu import understand
+
+        match = understand(text, person.locale)
+        return person.say(match.intent, **{name: v["value"] for name, v in match.slots.items()})
+
+    def test_a_sign_said_mid_screen_is_folded_in_and_nothing_answered_is_asked_again(self, talk):
+        person = talk()
+        person.say("RedFlagCheckIntent")
+        first = person.attributes["screen"]["ask"]
+        person.say("AMAZON.NoIntent")
+        second = person.attributes["screen"]["ask"]
+        said = self.say(person, "I've got a temperature as well")
+        assert "added that" in said
+        if "screen" in person.attributes:
+            assert person.attributes["screen"]["ask"] not in (first, "fever")
+        else:
+            assert level_of(person.card) in ("urgent", "emergency")
+        assert second  # the open question was asked before; the screen went on from there
+
+    def test_an_emergency_sign_said_mid_screen_ends_it_at_once(self, talk):
+        person = talk()
+        person.say("RedFlagCheckIntent")
+        said = self.say(person, "my bum's gone numb")
+        assert person.ended and level_of(person.card) == "emergency" and "emergency" in said.lower()
+
+    def test_a_negated_sign_is_not_taken_as_a_yes(self, talk):
+        person = talk()
+        self.say(person, "I've got sciatica but no numbness down there")
+        assert (
+            "screen" in person.attributes
+            and person.attributes["screen"]["ask"] != "saddle_numbness"
+            or (level_of(person.card) != "emergency")
+        )
+
+    @pytest.mark.parametrize(
+        ("said", "expected"),
+        [
+            ("lower back", "Low back and hips"),
+            ("my hips are tight", "Hip flexors"),
+            ("I sit at a desk all day", "Desk reset"),
+            ("I just went for a run", "Runner"),
+        ],
+    )
+    def test_a_routine_or_goal_to_the_open_slot_starts_that_routine(self, talk, said, expected):
+        person = talk()
+        person.launch()
+        reply = self.say(person, said)
+        assert "Stretch 1 of" in reply and expected in reply and "screen" not in person.attributes
+
+    @pytest.mark.parametrize("said", ["remind me to stretch", "what's the weather", "play some music"])
+    def test_a_request_is_never_the_warning_sign_questions(self, talk, said):
+        person = talk()
+        person.launch()
+        reply = self.say(person, said)
+        assert "screen" not in person.attributes and "Question" not in reply
+
+    def test_a_number_to_the_open_slot_mid_routine_sets_the_hold(self, talk):
+        person = talk()
+        person.say("StartRoutineIntent", routine="hips")
+        person.say("StatementIntent", symptom="40")
+        assert "Holds are now 40 seconds" in speech_of(person.last)
+
+    def test_a_symptom_mid_hold_pauses_the_routine_and_asks_first(self, talk):
+        person = talk()
+        person.say("StartRoutineIntent", routine="hips")
+        said = self.say(person, "I feel dizzy")
+        assert "sit or lie down" in said and "screen" in person.attributes
+        assert person.attributes["position"]["paused"] is True
+
+    def test_a_child_opening_is_asked_about_them(self, talk):
+        person = talk()
+        said = self.say(person, "my little girl has started limping")
+        if "screen" in person.attributes:
+            assert " you " not in f" {said.split('Question')[-1].lower()} " or "they" in said.lower()
+        else:
+            assert level_of(person.card) != "self_care"
+
+
+def test_emergency_and_urgent_outcomes_clear_the_saved_place():
+    from limber.core import screening
+    from limber.core.content import default_library
+    from limber.core.hearing import read
+    from limber.core.routine import Position
+    from limber.core.state import State
+
+    here = State(position=Position("hip_flexors", 2))
+    reply = screening.symptom(default_library(), here, read("my bum has gone numb"), "en-GB")
+    assert reply.end_session and reply.state.position is None and "clear_place" in reply.events
+    assert reply.card.title.startswith("Emergency")

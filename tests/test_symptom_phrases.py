@@ -132,8 +132,10 @@ def test_every_symptom_statement_reaches_the_check_in_every_context(talk, capsys
         CONTEXTS[context](person)
         intent, said = say(person, phrase["said"])
         fallbacks += intent == "AMAZON.FallbackIntent"
-        if intent == "AMAZON.FallbackIntent" or not reached_the_check(person) or any(
-            line in said for line in NOT_THE_CHECK
+        if (
+            intent == "AMAZON.FallbackIntent"
+            or not reached_the_check(person)
+            or any(line in said for line in NOT_THE_CHECK)
         ):
             failures.append((context, phrase["said"], intent, said[:120]))
         else:

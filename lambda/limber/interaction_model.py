@@ -4,8 +4,8 @@
 content/routines, and how people say each symptom (the Symptom and Person slot types and the
 carrier phrases of an intent marked ``lexicon_carriers``) from the symptom lexicon,
 content/lexicon/symptoms.toml, so the model, the content, the reader of raw slot words
-(limber.core.hearing) and the tests share one vocabulary. Used by the build (``write_models``), the console's text matcher and
-the model tests.
+(limber.core.hearing) and the tests share one vocabulary. Used by the build
+(``write_models``), the console's text matcher and the model tests.
 """
 
 from __future__ import annotations

@@ -12,8 +12,6 @@ and clear the saved place (the "clear_place" event; nothing says why).
 
 from __future__ import annotations
 
-import inspect
-
 from limber.core import coaching
 from limber.core import routine as moves
 from limber.core.content import Library
@@ -107,11 +105,6 @@ def _usable(rules, known: dict[str, str] | None) -> dict[str, str] | None:
 def _start(rules, locale: str, *, named: str | None = None, known=None, about: str = "self"):
     """The engine's first step, with what the opening already answered."""
     triage = _engine()
-    if "known" not in inspect.signature(triage.start_screen).parameters:  # TEMPORARY: until #11's engine merges
-        yes = {k for k, v in (known or {}).items() if v in ("y", "u")}
-        fits = [f for f in rules.flags if f.signs_required and f.signs_required <= yes]
-        best = max(fits, key=lambda f: triage.RANK[f.level], default=None)
-        return triage.start_screen(rules, named or (best.id if best else None), locale)
     return triage.start_screen(rules, named, locale, known=_usable(rules, known), about=about)
 
 
@@ -167,12 +160,14 @@ def symptom(library: Library, state: State, heard: Heard, locale: str) -> Reply:
             step = _fold(rules, state, heard, locale)
         except (triage.TriageStateError, KeyError, TypeError, ValueError):
             step = _start(rules, locale, known=heard.known, about=heard.about)
-        lead = (STOP_AND_SIT,) if heard.stop_now and state.position else ()
+        moving = state.position and not state.position.paused
+        lead = (STOP_AND_SIT,) if heard.stop_now and moving else ()
         return _step(state.with_(pending=None, offer=None), step, *lead, ADDED)
     stopped, lead = _stopped_here(library, state.with_(offer=None), heard)
     stopped = stopped.with_(pending=None)
     step = _start(rules, locale, known=heard.known, about=heard.about)
-    return _step(stopped, step, *([lead] if lead else []))
+    sorry = ("I'm sorry it hurts.",) if heard.pain_only and not lead else ()
+    return _step(stopped, step, *sorry, *([lead] if lead else []))
 
 
 def reply_to_screen(library: Library, state: State, reply: str, locale: str) -> Reply:

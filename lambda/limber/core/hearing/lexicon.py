@@ -6,8 +6,9 @@ entry's id and the cue rather than silently hearing less.
 
 from __future__ import annotations
 
+import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,11 +25,30 @@ class LexiconError(ValueError):
     """symptoms.toml breaks its format; the message says where."""
 
 
+def alternatives_pattern(alternatives: tuple[Alternative, ...]) -> re.Pattern:
+    """One regular expression for a group, over words joined by single spaces: the reader
+    runs a few thousand alternatives per turn, and a compiled alternation does that in C.
+    Longer alternatives first, so "cannot feel" is found before "cannot"."""
+    def word(w: str) -> str:
+        return re.escape(w[:-1]) + "[a-z0-9]*" if w.endswith("*") else re.escape(w)
+
+    ordered = sorted(set(alternatives), key=lambda alt: (-len(alt), alt))
+    body = "|".join(" ".join(word(w) for w in alt) for alt in ordered)
+    return re.compile(f"(?<![^ ])(?:{body})(?![^ ])")
+
+
 @dataclass(frozen=True)
 class Cue:
     text: str
     groups: tuple[tuple[Alternative, ...], ...]  # every group must be present
     cancel: tuple[Alternative, ...] = ()  # any of these present: the cue does not count
+    patterns: tuple[re.Pattern, ...] = field(default=(), compare=False, repr=False)
+    cancel_pattern: re.Pattern | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "patterns", tuple(alternatives_pattern(g) for g in self.groups))
+        if self.cancel:
+            object.__setattr__(self, "cancel_pattern", alternatives_pattern(self.cancel))
 
 
 @dataclass(frozen=True)
@@ -37,7 +57,8 @@ class Entry:
     signs: tuple[str, ...]
     phrases: tuple[str, ...]
     cues: tuple[Cue, ...]
-    phrase_cues: tuple[Cue, ...]  # each phrase as a one-group cue
+    phrase_cue: Cue | None  # the phrases of 3 words or more, found inside longer speech
+    short_phrases: frozenset[tuple[str, ...]]  # shorter ones count only as all that was said
     stop_now: bool
     about: str | None  # "child": counts only when the person speaks about a child
     needs: str | None = None  # a sign the words must also give as "y" (an age, for one)
@@ -98,9 +119,7 @@ def compile_cue(text: str, where: str) -> Cue:
     if not isinstance(text, str) or not text.strip():
         raise LexiconError(f"{where}: a cue must be non-empty text")
     body, _, cancel = text.partition(" ! ")
-    groups = tuple(
-        tuple(_alternative(alt, where) for alt in group.split("|")) for group in body.split(" + ")
-    )
+    groups = tuple(tuple(_alternative(alt, where) for alt in group.split("|")) for group in body.split(" + "))
     cancels = tuple(_alternative(alt, where) for alt in cancel.split("|")) if cancel else ()
     return Cue(text, groups, cancels)
 
@@ -125,13 +144,16 @@ def _entry(raw: dict, i: int) -> Entry:
     about = raw.get("about")
     if about not in (None, "child"):
         raise LexiconError(f"{where}: 'about' must be \"child\" when given")
-    phrase_cues = tuple(Cue(p, ((_alternative(p, where),),)) for p in phrases)
+    said = [_alternative(p, where) for p in phrases]
+    long = tuple(alt for alt in said if len(alt) >= 3)
+    phrase_cue = Cue("phrases", (long,)) if long else None
     return Entry(
         entry_id,
         tuple(signs),
         tuple(phrases),
         _cues(raw.get("cues", []), where),
-        phrase_cues,
+        phrase_cue,
+        frozenset(alt for alt in said if len(alt) < 3),
         raw.get("stop_now") is True,
         about,
         raw.get("needs"),

@@ -9,8 +9,9 @@ screen and the router need:
 - ``facts``: plain numbers that answer a question ("I'm 62" -> age_50_plus "y"; "for two months"
   with pain -> not_improving_6_weeks "y"; "I'm 40" -> "n");
 - ``about``: "self", "child" ("my little girl", "my 5 year old") or "other" ("my dad");
-- ``kind``: "symptom" (reaches the check), "pain" (plain pain, no warning sign named), or what
-  else was meant: "routine" / "goal" (with ``routine``), "number", "request", "unknown".
+- ``kind``: "symptom" (reaches the check; ``pain_only`` when it is pain with no warning sign
+  named, "my back aches", which mid-stretch gets the pain question first), or what else was
+  meant: "routine" / "goal" (with ``routine``), "number", "request", "unknown".
 
 It is pure and keeps nothing: the words are read and dropped, never stored or logged.
 """
@@ -29,7 +30,9 @@ HEDGES = frozenset("maybe might possibly perhaps unsure".split())
 CLAUSE_BREAKS = frozenset({CLAUSE_MARK, "but", "though", "although", "however", "except", "and", "so",
                            "because", "then", "now", "plus", "also", "yet"})  # fmt: skip
 LOOK_BACK = 4  # words before a cue a negation can reach
-NUMBER_WORDS = frozenset("seconds second secs sec minutes minute mins min and a half hold for make it".split())
+NUMBER_WORDS = frozenset(
+    "seconds second secs sec minutes minute mins min and a half hold for make it".split()
+)
 AGE_SIGNS = (("age_50_plus", 50), ("age_65_plus", 65))
 DURATION_SIGN = "not_improving_6_weeks"
 
@@ -45,6 +48,7 @@ class Heard:
     number: int | None = None
     stop_now: bool = False
     entries: tuple[str, ...] = ()  # lexicon entries heard, for tests and --explain
+    pain_only: bool = False  # a symptom, but only pain ("my back aches"): no warning sign named
 
     @property
     def is_symptom(self) -> bool:
@@ -56,24 +60,24 @@ class Heard:
         return {**self.facts, **self.signs}
 
 
-def _matches(words: list[str], pattern: tuple[str, ...], start: int) -> bool:
-    if start + len(pattern) > len(words):
-        return False
-    for offset, want in enumerate(pattern):
-        said = words[start + offset]
-        if want.endswith("*") and said.startswith(want[:-1]) or said == want:
-            continue
-        return False
-    return True
+class _Said:
+    """Words joined once, with where each word starts, so cue patterns find word spans."""
 
+    def __init__(self, words: list[str]):
+        self.words = words
+        self.text = " ".join(words)
+        self.word_at: dict[int, int] = {}
+        offset = 0
+        for index, word in enumerate(words):
+            self.word_at[offset] = index
+            offset += len(word) + 1
 
-def _spans(words: list[str], alternatives) -> list[tuple[int, int]]:
-    return [
-        (start, start + len(alt))
-        for alt in alternatives
-        for start in range(len(words))
-        if _matches(words, alt, start)
-    ]
+    def spans(self, pattern) -> list[tuple[int, int]]:
+        out = []
+        for found in pattern.finditer(self.text):
+            start = self.word_at[found.start()]
+            out.append((start, start + found.group(0).count(" ") + 1))
+        return out
 
 
 def _polarity(words: list[str], start: int, own: set[int]) -> str:
@@ -94,20 +98,20 @@ def _polarity(words: list[str], start: int, own: set[int]) -> str:
     return "y"
 
 
-def cue_polarity(words: list[str], cue: Cue) -> str | None:
-    """None when ``cue`` is not in ``words``; else "y", "u" or "n" (negated)."""
-    if cue.cancel and _spans(words, cue.cancel):
+def cue_polarity(said: _Said, cue: Cue) -> str | None:
+    """None when ``cue`` is not in the words; else "y", "u" or "n" (negated)."""
+    if cue.cancel_pattern is not None and cue.cancel_pattern.search(said.text):
         return None
     found = []
-    for group in cue.groups:
-        spans = _spans(words, group)
+    for pattern in cue.patterns:
+        spans = said.spans(pattern)
         if not spans:
             return None
         found.append(spans)
     own = {i for spans in found for a, b in spans for i in range(a, b)}
     result = "y"
     for spans in found:
-        marks = {_polarity(words, a, own) for a, _ in spans}
+        marks = {_polarity(said.words, a, own) for a, _ in spans}
         group_mark = "y" if "y" in marks else "u" if "u" in marks else "n"
         if group_mark == "n":
             return "n"
@@ -143,17 +147,15 @@ def _about(said: list[str], lexicon: Lexicon) -> tuple[str, int | None]:
 
 
 def _age(said: list[str]) -> int | None:
+    """ "I'm 62", "aged 70", "my dad is 80", "62 years old"; not "32 weeks pregnant"."""
     for i, word in enumerate(said):
         if not word.isdigit():
             continue
-        after = said[i + 1 : i + 3]
-        before = said[max(0, i - 2) : i]
+        after, before = said[i + 1 : i + 3], said[max(0, i - 1) : i]
         if after[:2] in (["year", "old"], ["years", "old"]) or after[:1] == ["yo"]:
             return int(word)
-        if before[-1:] in (["am"], ["aged"], ["age"]) or before == ["is", "is"]:
-            if not after or after[0] in (CLAUSE_MARK, "and", "but", "with", "now", "so"):
-                return int(word)
-        if before[-1:] == ["is"] and (not after or after[0] in (CLAUSE_MARK, "and", "but", "with")):
+        ends_there = not after or after[0] in (CLAUSE_MARK, "and", "but", "with", "now", "so")
+        if before in (["am"], ["aged"], ["age"], ["is"]) and ends_there:
             return int(word)
     return None
 
@@ -183,8 +185,8 @@ def _is_number(said: list[str]) -> int | None:
     return value * 60 if any(w.startswith("min") for w in said) else value
 
 
-def _found(words: list[str], cues) -> str | None:
-    marks = {m for cue in cues if (m := cue_polarity(words, cue))}
+def _found(said: _Said, cues) -> str | None:
+    marks = {m for cue in cues if (m := cue_polarity(said, cue))}
     return "y" if "y" in marks else "u" if "u" in marks else "n" if marks else None
 
 
@@ -197,15 +199,17 @@ def routine_phrases(library) -> dict[str, str]:
     return out
 
 
-def read(text: str | None, lexicon: Lexicon | None = None, routines: Mapping[str, str] | None = None) -> Heard:
+def read(
+    text: str | None, lexicon: Lexicon | None = None, routines: Mapping[str, str] | None = None
+) -> Heard:
     """What ``text`` (the words Alexa heard) says; see the module docstring."""
     lexicon = lexicon or default_lexicon()
     said = tokens(text or "")
-    words = content(said)
-    if not [w for w in words if w != CLAUSE_MARK]:
+    words = _Said(content(said))
+    if not [w for w in words.words if w != CLAUSE_MARK]:
         return Heard("unknown")
     about, age = _about(said, lexicon)
-    whole = tuple(w for w in words if w != CLAUSE_MARK)
+    whole = tuple(w for w in words.words if w != CLAUSE_MARK)
     facts: dict[str, str] = {}
     if age is not None and about != "child":
         facts.update({sign: "y" if age >= years else "n" for sign, years in AGE_SIGNS})
@@ -216,8 +220,8 @@ def read(text: str | None, lexicon: Lexicon | None = None, routines: Mapping[str
         if entry.about == "child" and about != "child":
             continue
         # A short phrase counts only as the whole of what was said; cues read longer speech.
-        phrases = [c for c in entry.phrase_cues if len(c.groups[0][0]) >= 3 or c.groups[0][0] == whole]
-        mark = _found(words, (*phrases, *entry.cues))
+        mark = "y" if whole in entry.short_phrases else None
+        mark = mark or _found(words, (*entry.cues, *([entry.phrase_cue] if entry.phrase_cue else [])))
         if mark is None or entry.needs and facts.get(entry.needs) != "y":
             continue
         if mark == "n":
@@ -240,15 +244,17 @@ def read(text: str | None, lexicon: Lexicon | None = None, routines: Mapping[str
     base = dict(signs=signs, denied=frozenset(denied), facts=facts, about=about, entries=tuple(heard_entries))
     if heard_entries:
         return Heard("symptom", stop_now=stop_now, **base)
-    if pain:
-        return Heard("pain", **base)
+    if pain:  # pain with no warning sign named: still a symptom, asked about as pain
+        return Heard("symptom", pain_only=True, **{**base, "entries": ("pain",)})
+    goal = next((g.routine for g in lexicon.goals if _found(words, g.cues) == "y"), None)
+    if goal and about != "self":  # "my friend's back is stiff": about someone else, so the check
+        return Heard("symptom", pain_only=True, **{**base, "entries": ("pain",)})
     phrase = " ".join(whole)
     for name, routine_id in sorted((routines or {}).items(), key=lambda item: -len(item[0])):
         if name and (phrase == name or f" {name} " in f" {phrase} "):
             return Heard("routine", routine=routine_id, **base)
-    for goal in lexicon.goals:
-        if _found(words, goal.cues) == "y":
-            return Heard("goal", routine=goal.routine, **base)
+    if goal:
+        return Heard("goal", routine=goal, **base)
     number = _is_number(said)
     if number is not None:
         return Heard("number", number=number, **base)

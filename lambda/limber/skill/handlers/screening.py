@@ -70,7 +70,7 @@ class ScreenInProgress(AbstractRequestHandler):
             return screening.stop_screen(lib, state, locale)
         if name in WORDS_INTENTS:
             heard = heard_words(hi)
-            if heard.is_symptom:  # folded into this screen; an emergency is answered at once
+            if heard.is_symptom and not heard.pain_only:  # folded in; an emergency is answered at once
                 return screening.symptom(lib, state, heard, locale)
         return screening.interrupted(lib, state, locale)
 
@@ -78,27 +78,38 @@ class ScreenInProgress(AbstractRequestHandler):
 @intent_turn("RedFlagCheckIntent")
 def red_flag_check(hi):
     """ "Is this dangerous?", "I've got a numb bum", "my dad is confused": the check, with
-    whatever the words already answered."""
+    whatever the words already answered. A carrier whose open slots heard something else
+    ("what's next" fits "my {person} is {symptom}" once little words are forgiven) is routed
+    like any other words."""
     lib, state, locale = library(), state_of(hi), locale_of(hi)
     heard = heard_words(hi)
     if heard.is_symptom:
         return screening.symptom(lib, state, heard, locale)
+    person = slot(hi, "person")
+    misheard = person.heard and not person.id and heard.about == "self"
+    if misheard or heard.kind in ("number", "request"):
+        return route(hi, heard)
     return screening.check(lib, state, None, locale, about=heard.about)
 
 
 @intent_turn("StatementIntent")
 def statement(hi):
+    return route(hi, heard_words(hi))
+
+
+def route(hi, heard: Heard):
+    """Words that reached an open slot, sent where they were meant."""
     lib, state, locale = library(), state_of(hi), locale_of(hi)
-    heard = heard_words(hi)
+    if heard.pain_only and state.position and state.screen is None:
+        return screening.pain(lib, state, locale)  # mid-stretch: sharp, numb or tingling?
     if heard.is_symptom:
         return screening.symptom(lib, state, heard, locale)
-    if heard.kind == "pain":
-        return screening.pain(lib, state, locale)
-    if heard.kind in ("routine", "goal") and heard.routine:
+    here = state.position.routine_id if state.position else None
+    if heard.kind in ("routine", "goal") and heard.routine and heard.routine != here:
         return start_turn(hi, heard.routine, None)
     if heard.kind == "number" and state.position and not state.pending:
         return coaching.set_hold(lib, state, heard.number, None)
-    return menu.fallback(lib, state)
+    return menu.fallback(lib, state, locale=locale)
 
 
 @intent_turn("PainDuringStretchIntent")
