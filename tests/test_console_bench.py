@@ -248,7 +248,8 @@ def test_explain_prints_intent_slots_and_the_sample():
         '[heard] StartRoutineIntent routine="underwater basket weaving" ER_SUCCESS_NO_MATCH - sample'
     )
     assert lines[3].startswith(
-        '[heard] SetHoldTimeIntent duration="PT45S" (said "45 seconds") - sample as said: "hold for {duration}"'
+        '[heard] SetHoldTimeIntent duration="PT45S" (said "45 seconds") - sample as said: '
+        '"hold for {duration}"'
     )
     assert lines[4].startswith("[heard] SessionEndedRequest (USER_INITIATED)")
 

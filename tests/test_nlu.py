@@ -275,7 +275,7 @@ def test_the_skills_model_has_the_catch_all_its_slot_only_sample_makes():
     """Whatever intent of the skill's model has a slot-only sample, it is what an unknown phrase
     reaches on a device; without one it is the fallback."""
     language = build_model("en-US")["interactionModel"]["languageModel"]
-    builtin = {"AMAZON.NUMBER", "AMAZON.DURATION"}
+    builtin = {"AMAZON.NUMBER", "AMAZON.DURATION", "AMAZON.TIME"}
     slot_only = [
         intent["name"]
         for intent in language["intents"]
@@ -372,7 +372,7 @@ def type_values(locale: str) -> dict[str, list[dict]]:
     ("Start hip flexors.", "StartRoutineIntent", {"routine": "hip_flexors"}),
     ("start the lower back routine", "StartRoutineIntent", {"routine": "low_back_and_hips"}),
     ("um, start desk stretches please", "StartRoutineIntent", {"routine": "desk_reset"}),
-    ("hold for forty five seconds", "SetHoldTimeIntent", {"seconds": "45"}),
+    ("hold for forty five seconds", "SetHoldTimeIntent", {"duration": "PT45S"}),
     ("make the holds longer", "SetHoldTimeIntent", {"direction": "longer"}),
     ("yes", "AMAZON.YesIntent", {}),
     ("no I don't", "AMAZON.NoIntent", {}),
@@ -397,6 +397,8 @@ def filled(sample: str, slot_types: dict[str, str], values: dict[str, list[dict]
             word, expected[name] = NUMBER_WORDS, NUMBER
         elif slot_type == "AMAZON.DURATION":
             word, expected[name] = "forty seconds", "PT40S"
+        elif slot_type == "AMAZON.TIME":
+            word, expected[name] = ("seven thirty pm", "19:30") if turn % 2 else ("8 am", "08:00")
         else:
             value = values[slot_type][turn % len(values[slot_type])]
             names = [value["name"]["value"], *value["name"]["synonyms"]]
@@ -505,7 +507,22 @@ def test_console_request_for_a_typed_line():
 
     request = request_for("Alexa, ask limber coach to hold for forty five seconds", Session())
     assert request["intent"]["name"] == "SetHoldTimeIntent"
-    assert request["intent"]["slots"]["seconds"]["value"] == "45"
+    assert request["intent"]["slots"]["duration"]["value"] == "PT45S"
     assert request_for("open limber coach", Session()) == {"type": "LaunchRequest"}
     assert request_for("quit", Session()) == {"type": "SessionEndedRequest", "reason": "USER_INITIATED"}
     assert request_for("   ", Session()) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        ("remind me to stretch every day at 8 am", {"time": "08:00", "days": "daily"}),
+        ("remind me on weekdays at 7 pm", {"time": "19:00", "days": "weekdays"}),
+        ("remind me to stretch every morning", {"time": "MO"}),
+        ("remind me to stretch at half past seven", {"time": "07:30"}),
+    ],
+)
+def test_reminder_times_are_heard_as_alexa_resolves_them(text, slots):
+    match = understand(text)
+    assert match.intent == "SetReminderIntent"
+    assert {k: v for k, v in match.resolved.items() if v} == slots

@@ -29,7 +29,7 @@ from limber.core.display import OUTCOME_LABELS, START_ROUTINE, screen_for
 from limber.core.routine import steps_of
 from limber.core.ssml import escape
 from limber.core.state import State
-from limber.core.step_speech import heading
+from limber.core.step_speech import heading, spoken_setup
 from limber.core.timing import NUMBER_WORDS, hold_cues
 from limber.skill import screens
 
@@ -86,8 +86,8 @@ def all_screens() -> tuple:
 
 
 def position_prefix(routine, step) -> str:
-    side = "both sides" if step.side == "both" else f"{step.side} side"
-    return f"Stretch {step.stretch_number} of {len(routine.stretches)} · {side}"
+    side = "" if step.side == "both" else f" · {step.side} side"
+    return f"Stretch {step.stretch_number} of {len(routine.stretches)}{side}"
 
 
 def document(name: str) -> dict:
@@ -345,7 +345,9 @@ def test_step_screen_matches_the_spoken_step():
         assert escape(heading(routine, step)) in said
         assert data["name"].lower() == step.stretch.name.lower()
         assert data["routine"] == routine.name
-        assert data["setup"] and all("{" not in line and escape(line) in said for line in data["setup"])
+        # The screen shows the whole set-up; the voice says what this side or set needs of it.
+        assert data["setup"] and all("{" not in line for line in data["setup"])
+        assert all(line in data["setup"] and escape(line) in said for line in spoken_setup(step))
         timer = data["timer"]
         assert (timer["startMs"], timer["endMs"]) == (
             round(reply.display["timer_starts"] * 1000),

@@ -34,7 +34,8 @@ more generously, or local figures lie. The rules, each with the Amazon documenta
    their meaning. Yes and no are therefore only ever heard as said: they answer safety questions.
 7. AMAZON.NUMBER hears digits and number words ("45", "forty-five"); AMAZON.DURATION resolves to
    ISO-8601 as Alexa sends it ("a minute" PT1M, "forty seconds" PT40S, "half a minute" PT30S). A
-   slot of those types that hears no number leaves that sample unmatched.
+   slot of those types that hears no number leaves that sample unmatched. AMAZON.TIME resolves as
+   Alexa does ("7:30 pm" 19:30, "morning" MO; see ``amazon_time``).
 8. "exit" and "quit" are not intents: Alexa closes the session and the skill gets a
    SessionEndedRequest (reason USER_INITIATED). ``understand`` reports them as SESSION_END.
 
@@ -50,6 +51,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from limber.console.amazon_time import time_value
 from limber.console.envelopes import model_locale
 from limber.interaction_model import build_model, normalise, resolve_value
 
@@ -57,7 +59,7 @@ DATA = Path(__file__).with_name("builtin_samples.toml")
 FALLBACK = "AMAZON.FallbackIntent"
 # Not an intent: the words that make Alexa end the session itself (rule 8).
 SESSION_END = "SessionEndedRequest"
-BUILT_IN_TYPES = ("AMAZON.NUMBER", "AMAZON.DURATION")
+BUILT_IN_TYPES = ("AMAZON.NUMBER", "AMAZON.DURATION", "AMAZON.TIME")
 # Rule 3: words a custom intent's sample may have or lack without changing what it means.
 LITTLE_WORDS = frozenset("the a an my this that it some".split())
 
@@ -276,6 +278,9 @@ class Matcher:
 
     # slot values (rules 4 and 7)
     def slot_value(self, slot_type: str, heard: str) -> dict | None:
+        if slot_type == "AMAZON.TIME":
+            clock = time_value(heard)
+            return None if clock is None else {"value": clock, "id": clock, "type": slot_type, "said": heard}
         if slot_type in BUILT_IN_TYPES:
             sent = words_to_number(heard) if slot_type == "AMAZON.NUMBER" else words_to_duration(heard)
             if sent is None:

@@ -20,8 +20,9 @@ from functools import lru_cache
 
 from limber.core.content import Library, Routine
 from limber.core.routine import step_at, steps_of
+from limber.core.step_speech import routine_minutes as spoken_minutes
 from limber.core.step_speech import setup_lines as setup_lines
-from limber.core.step_speech import side_phrase, step_speech, what_next
+from limber.core.step_speech import side_phrase, what_next
 from limber.core.timing import number_word
 
 START_ROUTINE = "startRoutine"  # first SendEvent argument when a routine is touched
@@ -66,7 +67,9 @@ def step_data(routine: Routine, index: int, hold: int | None, starts: float, end
     step = steps_of(routine)[index]
     stretch = step.stretch
     total = len(routine.stretches)
-    position = f"Stretch {step.stretch_number} of {total} · {side_phrase(step.side)}"
+    position = f"Stretch {step.stretch_number} of {total}"
+    if side_phrase(step.side):
+        position += f" · {side_phrase(step.side)}"
     if stretch.sets > 1:
         position += f" · set {step.set_number} of {stretch.sets}"
     start_ms, end_ms = round(starts * 1000), round(ends * 1000)
@@ -119,9 +122,7 @@ def routines_data(library: Library) -> dict:
 @lru_cache(maxsize=32)
 def routine_minutes(routine: Routine) -> int:
     """How long the routine takes with the content's holds, from the speech's own estimate."""
-    steps = range(len(steps_of(routine)))
-    seconds = sum(step_speech(routine, i, None).estimated_seconds for i in steps)
-    return max(1, round(seconds / 60))
+    return spoken_minutes(routine)
 
 
 def _outcome_screen(display: dict) -> Screen | None:

@@ -1,7 +1,9 @@
 """Limber as a self-hosted Alexa web service (Flask + a production WSGI server).
 
-``limber.web:app`` is the WSGI app for ``waitress-serve --port 8080 limber.web:app``; it is
-built on first access so importing this package never builds the skill.
+``python -m limber.web`` serves it with waitress and Limber's limits (limber.web.serve).
+``limber.web:app`` is the WSGI app for other servers; it is built on first access so importing
+this package never builds the skill, and an unsafe configuration (verification on, no
+``LIMBER_SKILL_ID``) stops the process with one clear line instead of serving.
 ``limber.web:create_app`` builds one with explicit parts (tests, other hosts).
 """
 
@@ -18,9 +20,12 @@ def __getattr__(name: str) -> Any:
 
         return create_app
     if name == "app":
-        from limber.web.factory import create_app
+        from limber.web.factory import ConfigurationError, create_app
 
-        flask_app = create_app()
+        try:
+            flask_app = create_app()
+        except ConfigurationError as error:
+            raise SystemExit(f"limber.web: {error}") from None
         globals()["app"] = flask_app  # build once; later lookups skip __getattr__
         return flask_app
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

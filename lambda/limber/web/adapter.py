@@ -6,6 +6,12 @@ back in is a one-line change once it imports on current OpenSSL again. Differenc
 the verifier list is used exactly as given, every verification failure (even an unexpected
 exception) is a 400 whose log line names the failed check, and a body that is not a JSON
 request envelope is a 400, not a 500.
+
+Order matters for cost: verifiers that need only the headers and the raw bytes (the signature,
+``needs_envelope = False``) run before the body is decoded or parsed, so an unsigned or forged
+request costs a header check, not a JSON parse and an SDK deserialisation. Then the body is
+parsed with a depth bound (Alexa envelopes nest about ten levels) and the remaining verifiers
+(timestamp, application id, anything from ask-sdk-webservice-support) see the envelope.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
@@ -25,6 +32,8 @@ from limber.web.verification import CHARACTER_ENCODING, AbstractVerifier, Verifi
 logger = logging.getLogger(__name__)
 
 EXTENSION_NAME = "ASK_SDK_SKILL_ADAPTER"
+# Alexa envelopes nest about ten levels; APL component trees in context can add a few dozen.
+MAX_JSON_DEPTH = 64
 
 
 class SkillAdapter:
@@ -40,6 +49,9 @@ class SkillAdapter:
         self._skill = skill
         self._skill_id = skill_id
         self._verifiers = list(verifiers or [])
+        # Verifiers from elsewhere (no attribute) are assumed to need the parsed envelope.
+        self._raw_verifiers = [v for v in self._verifiers if not getattr(v, "needs_envelope", True)]
+        self._envelope_verifiers = [v for v in self._verifiers if v not in self._raw_verifiers]
         if app is not None:
             self.init_app(app)
 
@@ -63,11 +75,16 @@ class SkillAdapter:
             raise exceptions.MethodNotAllowed(valid_methods=["POST"])
         # Raises RequestEntityTooLarge (413) past MAX_CONTENT_LENGTH before reading the body.
         raw_body = flask_request.get_data(cache=False)
+        headers = flask_request.headers
         try:
-            body_text, envelope = self._parse(raw_body)
-            for verifier in self._verifiers:
+            for verifier in self._raw_verifiers:
                 verifier.verify(
-                    headers=flask_request.headers,
+                    headers=headers, serialized_request_env=raw_body, deserialized_request_env=None
+                )
+            body_text, envelope = self._parse(raw_body)
+            for verifier in self._envelope_verifiers:
+                verifier.verify(
+                    headers=headers,
                     serialized_request_env=body_text,
                     deserialized_request_env=envelope,
                 )
@@ -90,10 +107,7 @@ class SkillAdapter:
             body_text = raw_body.decode(CHARACTER_ENCODING)
         except UnicodeDecodeError:
             raise VerificationException("body", "request body is not UTF-8") from None
-        try:
-            document = json.loads(body_text)
-        except ValueError:
-            raise VerificationException("body", "request body is not JSON") from None
+        document = load_json_bounded(body_text)
         request_part = document.get("request") if isinstance(document, dict) else None
         if not isinstance(request_part, dict) or not isinstance(request_part.get("type"), str):
             raise VerificationException("body", "request body is not an Alexa request envelope")
@@ -102,6 +116,38 @@ class SkillAdapter:
         except Exception as error:
             raise VerificationException("body", f"request envelope does not deserialize: {error}") from None
         return body_text, envelope
+
+
+def load_json_bounded(text: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """``json.loads`` that refuses documents nested deeper than ``max_depth``, with a
+    :class:`VerificationException` (one log line) instead of a RecursionError traceback."""
+    too_deep = VerificationException("body", f"request body nests deeper than {max_depth} levels")
+    try:
+        document = json.loads(text)
+    except RecursionError:
+        raise too_deep from None
+    except ValueError:
+        raise VerificationException("body", "request body is not JSON") from None
+    # Depth cannot exceed the number of opening brackets: the common case skips the walk.
+    if text.count("{") + text.count("[") > max_depth and _depth_exceeds(document, max_depth):
+        raise too_deep
+    return document
+
+
+def _depth_exceeds(document: Any, max_depth: int) -> bool:
+    stack = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > max_depth:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def recovery_envelope() -> dict:
