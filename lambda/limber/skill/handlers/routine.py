@@ -18,6 +18,10 @@ GETTING_HELP = re.compile(
 )
 
 
+# Alexa sends a slot's words, a sentence at most; a forged request can send anything.
+MAX_HEARD = 200
+
+
 @intent_turn("StartRoutineIntent")
 def start_routine(hi):
     chosen = slot(hi, "routine")
@@ -25,15 +29,16 @@ def start_routine(hi):
         # The slot is open: "my {routine} is tight" also hears "my chest is tight", and
         # "something {routine}" hears "something popped". Raw words are read before
         # anything is said about routines; a symptom always reaches the check.
-        heard = read(chosen.heard, routines=routine_phrases(library()))
+        words = chosen.heard[:MAX_HEARD]
+        heard = read(words, routines=routine_phrases(library()))
         if heard.kind == "unknown":
             # The carriers around this slot ("my {routine} is tight", "I've got a stiff
             # {routine}") carry the tightness the slot's words lack: "chest" alone says
             # nothing, "my chest feels tight" is chest pain.
-            heard = read(f"my {chosen.heard} feels tight", routines=routine_phrases(library()))
+            heard = read(f"my {words} feels tight", routines=routine_phrases(library()))
         if heard.is_symptom:
             return screening.symptom(library(), state_of(hi), heard, locale_of(hi))
-        if GETTING_HELP.search(chosen.heard.lower()):  # "do {routine}" hears "do I need to call 999"
+        if GETTING_HELP.search(words.lower()):  # "do {routine}" hears "do I need to call 999"
             return screening.check(library(), state_of(hi), None, locale_of(hi))
         if heard.kind == "pain":
             return screening.pain(library(), state_of(hi), locale_of(hi))
