@@ -218,7 +218,6 @@ def set_hold(library: Library, state: State, seconds: int | None, direction: str
     out = Speech()
     if hold != wanted:
         out.say(f"I can time holds from {moves.MIN_HOLD} to {moves.MAX_HOLD} seconds.")
-
     out.say(f"Holds are now {hold} seconds.")
     if state.position and own_hold is not None:
         prompt = "Say repeat to do this stretch again with the new hold, or next to carry on."
