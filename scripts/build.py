@@ -14,8 +14,17 @@ It writes what ask-resources.json points at:
   edited by hand.
 * ``build/lambda/`` - the Lambda code folder: ``lambda_function.py``, the ``limber`` package
   without the local hosts (console, web), ``content/``, and the pure-Python runtime
-  dependencies from ``lambda/requirements.txt``. ``build/lambda.zip`` is the same folder
-  zipped, byte-for-byte reproducible, for tests and bench/bundle.py.
+  dependencies from ``lambda/requirements.txt``, each module with its bytecode compiled by
+  the Lambda runtime's own Python version (3.12, from ask-resources.json; the build fails
+  if that interpreter is missing). ``build/lambda.zip`` is the same folder zipped,
+  byte-for-byte reproducible, for tests and bench/bundle.py.
+
+Why bytecode: Lambda's /var/task is read-only, so without ``__pycache__`` in the bundle every
+cold start compiles every imported module from source again (and can cache nothing). The
+``.pyc`` files are "unchecked-hash" ones: Python loads them without comparing them with the
+source's timestamp (the zip's dates are fixed, and the sources never change on Lambda), and
+they hold no build time, so the zip stays reproducible. Sources stay in the bundle for
+tracebacks, whose paths read ``/var/task/...`` as on Lambda.
 
 Why a built folder and not ``lambda/``: the CLI's python-pip build flow would run ``pip
 install`` with whatever Python the deploying machine has, for that machine's platform (an
@@ -65,6 +74,7 @@ ASSETS = "assets"  # skill-package/assets: committed, uploaded with the package
 # Fixed timestamp, so the same inputs give byte-identical zips.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 IGNORED_NAMES = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".*", "*.egg-info")
+LAMBDA_TASK_ROOT = "/var/task"  # where Lambda unpacks the bundle: the paths in tracebacks
 
 
 class BuildError(RuntimeError):
@@ -268,13 +278,51 @@ def zip_folder(folder: Path, zip_path: Path) -> Path:
     return zip_path
 
 
-def build_lambda(build_dir: Path = BUILD_DIR, *, profile: str = "default") -> Path:
+def runtime_python(version: str) -> str:
+    """An interpreter of the Lambda runtime's version: $LIMBER_LAMBDA_PYTHON, pythonX.Y on
+    PATH, or pyenv's. Bytecode is version-specific, so no other version will do."""
+    candidates = [os.environ.get("LIMBER_LAMBDA_PYTHON"), shutil.which(f"python{version}")]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates += sorted(str(p) for p in pyenv_root.glob(f"versions/{version}.*/bin/python{version}"))
+    for candidate in filter(None, candidates):
+        probe = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                               capture_output=True, text=True, check=False)  # fmt: skip
+        if probe.returncode == 0 and probe.stdout.strip() == version:
+            return candidate
+    raise BuildError(
+        f"the Lambda runtime is Python {version} (ask-resources.json), and its bytecode needs a "
+        f"Python {version} to compile it, but none was found: install one (`pyenv install "
+        f"{version}`, or your system's python{version}) or set LIMBER_LAMBDA_PYTHON to its path"
+    )
+
+
+def compile_bytecode(code_dir: Path, python: str) -> None:
+    """``__pycache__/*.cpython-3XX.pyc`` beside every module, as unchecked-hash pycs."""
+    command = [
+        python, "-m", "compileall", "-q", "-j", "0",
+        "--invalidation-mode", "unchecked-hash",
+        "-s", str(code_dir), "-p", LAMBDA_TASK_ROOT,  # co_filename: /var/task/...
+        str(code_dir),
+    ]  # fmt: skip
+    # A fixed hash seed: marshal writes set constants in hash order; this keeps them stable.
+    env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONWARNINGS": "ignore"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if result.returncode != 0:
+        raise BuildError(f"compiling bytecode with {python} failed:\n{result.stdout}\n{result.stderr}")
+
+
+def build_lambda(build_dir: Path = BUILD_DIR, *, profile: str = "default", bytecode: bool = True) -> Path:
+    version = lambda_python_version(profile)
+    python = runtime_python(version) if bytecode else None  # fail before the slow part
     code_dir = build_dir / "lambda"
     if code_dir.exists():
         shutil.rmtree(code_dir)
     code_dir.mkdir(parents=True)
     copy_sources(code_dir)
-    install_dependencies(code_dir, lambda_python_version(profile))
+    install_dependencies(code_dir, version)
+    if python:
+        compile_bytecode(code_dir, python)
     return zip_folder(code_dir, build_dir / "lambda.zip")
 
 

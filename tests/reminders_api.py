@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-import ssl
-import threading
 import time
 import uuid
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from alexa_test_certs import localhost_tls_files
+from https_stand_in import https_stand_in
 
 TIME_ZONE_PATH = re.compile(r"^/v2/devices/([^/]+)/settings/System\.timeZone$")
 ONE_REMINDER = re.compile(r"^/v1/alerts/reminders/([^/?]+)$")
@@ -37,7 +35,6 @@ class RemindersApi:
 
 @contextmanager
 def reminders_api(folder: Path, monkeypatch):
-    ca_file, chain_file, key_file = localhost_tls_files(folder)
     state = RemindersApi()
 
     class Handler(BaseHTTPRequestHandler):
@@ -104,17 +101,6 @@ def reminders_api(folder: Path, monkeypatch):
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(chain_file, key_file)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca_file))
-    state.url = f"https://localhost:{server.server_address[1]}"
-    try:
+    with https_stand_in(folder, monkeypatch, Handler) as url:
+        state.url = url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -241,6 +241,25 @@ def test_a_resolved_match_beats_raw_words_and_more_carrier_words_win():
     assert heard("start hip stretches please") == ("StartRoutineIntent", {"routine": "hip_flexors"})
 
 
+def test_words_are_shared_between_two_slots_so_both_resolve():
+    model = copy.deepcopy(MODEL)
+    model["interactionModel"]["languageModel"]["intents"].append(
+        {
+            "name": "BothIntent",
+            "slots": [
+                {"name": "routine", "type": "RoutineName"},
+                {"name": "direction", "type": "HoldChange"},
+            ],
+            "samples": ["do {routine} {direction}"],
+        }  # fmt: skip
+    )
+    hearing = Matcher(model)
+    assert heard("do hip stretches longer", hearing) == ("BothIntent", {"routine": "hip_flexors",
+                                                                         "direction": "longer"})  # fmt: skip
+    match = hearing.hear("do yoga a lot longer")  # nothing resolves both: the shortest first slot
+    assert match.slots["routine"]["value"] == "yoga" and match.slots["direction"]["value"] == "a lot longer"
+
+
 def test_the_match_says_why():
     match = BARE.hear("okay so start hip stretches")
     assert match.sample == "start {routine}" and "filler" in match.how
@@ -395,8 +414,8 @@ def filled(sample: str, slot_types: dict[str, str], values: dict[str, list[dict]
         slot_type = slot_types[name]
         if slot_type == "AMAZON.NUMBER":
             word, expected[name] = NUMBER_WORDS, NUMBER
-        elif slot_type == "AMAZON.DURATION":
-            word, expected[name] = "forty seconds", "PT40S"
+        elif slot_type == "AMAZON.DURATION":  # not "forty seconds": "{seconds} seconds" fits that too
+            word, expected[name] = "a minute and a half", "PT1M30S"
         elif slot_type == "AMAZON.TIME":
             word, expected[name] = ("seven thirty pm", "19:30") if turn % 2 else ("8 am", "08:00")
         else:

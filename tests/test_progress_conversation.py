@@ -6,6 +6,7 @@ test_storage_faults.py), driven with real envelopes through the Lambda entry poi
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -387,6 +388,43 @@ def test_a_goodbye_during_an_outage_does_not_promise_the_place(tmp_path):
     person.say("StartRoutineIntent", routine="hips")
     said = person.say("AMAZON.StopIntent")
     assert "couldn't save your place" in said and "start a little earlier" in said
+
+
+def test_a_progress_file_from_the_previous_release_resumes_without_a_repair(tmp_path):
+    """The table without expiry, a schema-1 profile (no completion ids) with a saved place."""
+    path = tmp_path / "old.sqlite3"
+    now = datetime.now(UTC)
+    profile = {
+        "schema": 1,
+        "updated_at": progress.timestamp(now - timedelta(days=1)),
+        "position": {"routine_id": "hip_flexors", "step": 2, "paused": False,
+                     "updated": progress.timestamp(now - timedelta(days=1))},
+        "position_cleared_at": None,
+        "hold_seconds": 30,
+        "hold_updated_at": None,
+        "completions": [(now - timedelta(days=2)).date().isoformat()],
+        "routines_completed": 7,
+        "disclaimer_heard": True,
+    }
+    person = Conversation(lambda event, context: None)  # only for its user id
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE progress (id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+            " profile TEXT NOT NULL, written_at REAL NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO progress VALUES (?, 5, ?, ?)",
+            (key_of(person), json.dumps(profile), now.timestamp() - 86400),
+        )
+    store = SqliteAdapter(path)
+    skill = build_skill(skill_id=None, persistence_adapter=store)
+    person.handler = lambda event, context: handle_event(skill, event, context)
+    welcome = person.launch()
+    assert welcome.startswith("Welcome back. You stopped at stretch 2 of 7 of Hip flexors.")
+    assert "damaged" not in welcome
+    assert "finished seven routines" in person.say("ProgressIntent")
+    finish_a_routine(person)
+    assert store.load(key_of(person))["routines_completed"] == 8
 
 
 # --- "clear_place": after an emergency or urgent outcome the saved place is forgotten -----

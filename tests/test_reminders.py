@@ -270,3 +270,21 @@ def test_the_sdk_still_cannot_read_a_reminder_list():
             json.dumps(answer),
             "ask_sdk_model.services.reminder_management.get_reminders_response.GetRemindersResponse",
         )
+
+
+def test_the_console_says_what_alexa_would_ask_and_that_nothing_was_set():
+    import os
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-m", "limber", "--text", "--store", "memory"],
+        input="remind me to stretch every day at 8 am\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Alexa would now ask you to allow limber coach to set reminders" in run.stdout
+    assert "nothing is set" in run.stdout

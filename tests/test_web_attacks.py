@@ -152,7 +152,10 @@ def test_certificate_url_flood_leaves_signed_requests_answered(pki, caplog, dela
     assert attack_fetches(cert_server) <= NEW_URLS_PER_MINUTE
     assert cert_server.fetch_peak <= FetchLimits().max_concurrent
     checks = rejected_checks(caplog)
-    assert set(checks) <= {"cert_fetch", "cert_busy", "cert_rate"} and checks[capped_by] > 0
+    assert set(checks) <= {"cert_fetch", "cert_busy", "cert_rate"}
+    # Refusals past a cap are logged once per 10 s, then counted: the flood doesn't fill the log.
+    assert checks[capped_by] == 1
+    assert sum(checks.values()) <= checks["cert_fetch"] + 2 < tally[400] / 10
     assert any(fetch_failure in r.getMessage() for r in caplog.records)
     budget_warnings = sum("fetch budget spent" in r.getMessage() for r in caplog.records)
     assert budget_warnings == (1 if capped_by == "cert_rate" else 0)  # one line, not one per request
@@ -400,3 +403,30 @@ def test_chunked_50_mib_body_is_cut_off_at_the_limit(pki):
     assert status.startswith("HTTP/1.1 413") or status == "reset"
     # Either way it came long before 50 MiB were sent (what was sent sits in socket buffers).
     assert sent < 25 * 1024 * 1024
+
+
+def test_refusals_past_a_cap_are_logged_once_then_counted(pki, monkeypatch, caplog):
+    monkeypatch.setattr(adapter_module, "FLOOD_LOG_SECONDS", 0.5)
+    cert_server = CertificateServer(dict(pki.chains))
+    try:
+        app = verified_app(pki, cert_server, limits=FetchLimits(new_urls_per_minute=0))
+        with running_limber(app) as base_url:
+            body = encode(alexa_request())
+
+            def forged() -> int:
+                url = f"{S3_PREFIX}attack-{time.monotonic_ns()}.pem"
+                return requests.post(
+                    f"{base_url}/", data=body, headers=forged_headers(url), timeout=10
+                ).status_code
+
+            statuses = [forged() for _ in range(5)]
+            time.sleep(0.6)
+            statuses.append(forged())
+    finally:
+        cert_server.close()
+    assert statuses == [400] * 6
+    lines = [r.getMessage() for r in caplog.records if "[check=cert_rate]" in r.getMessage()]
+    assert len(lines) == 2
+    assert "further ones are counted for 0.5 s" in lines[0]
+    assert lines[1].endswith("(4 more since the last such line)")
+    assert sum(cert_server.hits.values()) == 0

@@ -34,7 +34,7 @@ from alexa_test_certs import (
     running_waitress,
     s3_url,
 )
-from limber.web import create_app
+from limber.web import UNLIMITED_SERVER_WARNING, create_app
 from limber.web.certificates import CertificateCache
 from limber.web.factory import (
     MISSING_SKILL_ID_MESSAGE,
@@ -426,7 +426,7 @@ def test_readme_command_serves_limber(tmp_path):
         process.terminate()
         process.wait(timeout=10)
     logged = stderr_path.read_text()
-    assert VERIFY_OFF_WARNING in logged
+    assert VERIFY_OFF_WARNING in logged and UNLIMITED_SERVER_WARNING not in logged
     assert "connection limit 1000" in logged and "request timeout 10 s" in logged
 
 
@@ -441,6 +441,27 @@ def _announce_body(base_url: str, length: int) -> str:
         sock.sendall(head.encode("ascii"))
         answer = sock.recv(4096).decode("latin-1")
     return answer.split("\r\n", 1)[0]
+
+
+@real_skill
+def test_waitress_serve_still_serves_limber_web_app_and_warns_about_its_limits(tmp_path):
+    stderr_path = tmp_path / "stderr.txt"
+    with stderr_path.open("w") as stderr:
+        process = subprocess.Popen(
+            [_waitress_serve(), "--listen=127.0.0.1:0", "limber.web:app"],
+            env=_server_env(LIMBER_VERIFY="0"),
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    try:
+        base_url = _wait_for_listen_line(stderr_path, process)
+        response = requests.post(f"{base_url}/", data=encode(alexa_request()), timeout=TIMEOUT)
+        assert response.status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    logged = stderr_path.read_text()
+    assert VERIFY_OFF_WARNING in logged and UNLIMITED_SERVER_WARNING in logged
 
 
 @pytest.mark.parametrize(

@@ -11,12 +11,12 @@ more generously, or local figures lie. The rules, each with the Amazon documenta
    as said: "a built-in intent ... must include an exactly matching sample utterance" (Tips for
    Using Built-in Intents). The model's samples are tried before Amazon's list.
 3. Custom intents hear their samples as said, and also with the little words "the a an my this that
-   it some" left out on both sides ("make holds longer" for "make the holds {direction}"), as long
-   as the sample keeps more words than slots ("my {person} is {symptom}" is not "{person} is
-   {symptom}", which would take "what is weather"): custom
-   intents "can also be triggered even if there is no exactly matching sample utterance" (same page).
-   That is the only generalisation: no similarity guessing ("how many stretches left" is not "how
-   many stretches are left"), because a wrong intent is worse than the fallback.
+   it some" left out on both sides ("make holds longer" for "make the holds {direction}") as long as
+   the sample keeps more words than slots ("my {person} is {symptom}" must not become "{person} is
+   {symptom}" and take "what is the weather"): custom intents "can also be triggered even if there
+   is no exactly matching sample utterance" (same page). That is the only generalisation: no
+   similarity guessing ("how many stretches left" is not "how many stretches are left"), because a
+   wrong intent is worse than the fallback.
 4. Custom slots are open: "a custom slot type is not the equivalent of an enumeration" (custom slot
    types reference). A carrier phrase with a {slot} takes any words in the slot's place and sends
    them raw; entity resolution then gives ER_SUCCESS_MATCH with the value's id, or
@@ -24,10 +24,11 @@ more generously, or local figures lie. The rules, each with the Amazon documenta
    with raw words; among equals the sample that explains more words wins.
 5. A slot-only sample ("{symptom}") of a custom slot type is a catch-all, as on a device: whatever
    no sample fits is sent to that intent with all its words in the slot (ER_SUCCESS_NO_MATCH unless
-   they happen to be a value). Amazon recommends giving slot-only samples their own intent (Best
-   Practices for Sample Utterances) precisely because they attract utterances; modelling the worst
-   case here means local tests show what the handler of that intent must cope with. Without such a
-   sample, what fits nothing is AMAZON.FallbackIntent.
+   they happen to be a value). Amazon advises a separate intent for each slot-only sample (Best
+   Practices for Sample Utterances) but does not say what that intent does with other utterances;
+   the console takes the worst case, which is what developers meet on devices, so local tests show
+   what the handler of that intent must cope with. Without such a sample, what fits nothing is
+   AMAZON.FallbackIntent.
 6. Fillers: hesitation noises ("um", "uh") are dropped anywhere (speech recognition does not
    transcribe them); politeness and discourse words at the edges ("okay so", "please", "thanks",
    "alexa") are dropped only when the words as said fit nothing, so "okay" and "no thank you" keep
@@ -44,6 +45,7 @@ more generously, or local figures lie. The rules, each with the Amazon documenta
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 from collections.abc import Iterable
@@ -62,6 +64,8 @@ SESSION_END = "SessionEndedRequest"
 BUILT_IN_TYPES = ("AMAZON.NUMBER", "AMAZON.DURATION", "AMAZON.TIME")
 # Rule 3: words a custom intent's sample may have or lack without changing what it means.
 LITTLE_WORDS = frozenset("the a an my this that it some".split())
+# Ways of sharing words between a sample's slots tried before giving up on resolving them all.
+MAX_SPLITS = 64
 
 UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
          "fifteen sixteen seventeen eighteen nineteen").split()  # fmt: skip
@@ -170,6 +174,10 @@ def _amount(words: list[str]) -> float | None:
     return None if number is None else number
 
 
+# What Alexa puts in a slot of each built-in type it resolves; None: not one of those.
+READERS = {"AMAZON.NUMBER": words_to_number, "AMAZON.DURATION": words_to_duration, "AMAZON.TIME": time_value}
+
+
 # --- what was heard ---------------------------------------------------------------------------
 
 
@@ -210,6 +218,9 @@ class Pattern:
     slot_types: dict[str, str]
     literal_words: int
     order: int  # the model's samples before Amazon's built-in list
+    # the sample word by word: a literal word, or None for a slot (its name in ``slots_in_order``)
+    parts: tuple[str | None, ...] = ()
+    slots_in_order: tuple[str, ...] = ()
 
     @property
     def slot_only(self) -> bool:
@@ -222,15 +233,37 @@ def _tokens(text: str, *, drop: frozenset[str] = frozenset()) -> list[str]:
 
 def compile_sample(sample: str, intent: str, types: dict[str, str], *, drop=frozenset(), order=0) -> Pattern:
     """A sample as a regular expression over normalised words; each slot captures words."""
-    parts, literal, used = [], 0, {}
+    parts, words, literal, used = [], [], 0, {}
     for token in re.split(r"(\{\w+\})", sample):
         if re.fullmatch(r"\{\w+\}", token):
             parts.append(f"(?P<{token[1:-1]}>.+?)")
             used[token[1:-1]] = types[token[1:-1]]
+            words.append(None)
         elif said := _tokens(token, drop=drop):
             literal += len(said)
             parts.append(r"\s+".join(re.escape(w) for w in said))
-    return Pattern(intent, sample, re.compile("^" + r"\s+".join(parts) + "$"), used, literal, order)
+            words += said
+    regex = re.compile("^" + r"\s+".join(parts) + "$")
+    return Pattern(intent, sample, regex, used, literal, order, tuple(words), tuple(used))
+
+
+def _splits(
+    parts: tuple[str | None, ...], tokens: list[str], start: int = 0
+) -> Iterable[list[tuple[int, int]]]:
+    """Every way ``tokens`` fill the sample's ``parts``: for each slot in order, its (first,
+    after-last) token span; shortest first, as a lazy regular expression tries them."""
+    if not parts:
+        if start == len(tokens):
+            yield []
+        return
+    head, rest = parts[0], parts[1:]
+    if head is not None:
+        if start < len(tokens) and tokens[start] == head:
+            yield from _splits(rest, tokens, start + 1)
+        return
+    for end in range(start + 1, len(tokens) - len(rest) + 1):
+        for after in _splits(rest, tokens, end):
+            yield [(start, end), *after]
 
 
 def _samples(model: dict) -> Iterable[tuple[str, str, dict[str, str], int]]:
@@ -252,6 +285,7 @@ class Matcher:
         # Entity resolution: the same function the envelopes use, so the console and the request
         # it builds always agree; a model built in a test resolves by its own values.
         self.resolve = resolve or self._resolve_in_model
+        self._first_word: dict[tuple[int, str], list[Pattern]] = {}
         samples = list(_samples(model))
         rank = lambda p: (-p.literal_words, p.order)  # noqa: E731
         self.exact = sorted((compile_sample(s, i, t, order=o) for i, s, t, o in samples), key=rank)
@@ -278,32 +312,52 @@ class Matcher:
 
     # slot values (rules 4 and 7)
     def slot_value(self, slot_type: str, heard: str) -> dict | None:
-        if slot_type == "AMAZON.TIME":
-            clock = time_value(heard)
-            return None if clock is None else {"value": clock, "id": clock, "type": slot_type, "said": heard}
         if slot_type in BUILT_IN_TYPES:
-            sent = words_to_number(heard) if slot_type == "AMAZON.NUMBER" else words_to_duration(heard)
-            if sent is None:
+            sent = READERS[slot_type](heard)
+            if sent is None:  # not a number / duration / time where one is needed
                 return None
             return {"value": str(sent), "id": str(sent), "type": slot_type, "said": heard}
         resolved = self.resolve(self.locale, slot_type, heard) if slot_type in self.types else None
         return {"value": heard, "id": resolved[0] if resolved else None, "type": slot_type}
 
     def _fit(self, pattern: Pattern, said: str, words: list[str] | None = None) -> Match | None:
-        """``said`` against one sample. ``words``, when ``said`` lacks the little words, are the
-        words as said, one per word of ``said`` plus those left out: slots get the words as said."""
+        """``said`` against one sample. With two slots or more, every way of sharing the words
+        between them is tried, and one where every slot resolves wins ("my baby girl I collapsed"
+        is person "baby girl", symptom "I collapsed"). ``words``, when ``said`` lacks the little
+        words, are the words as said: slots get those."""
         found = pattern.regex.match(said)
         if not found:
             return None
+        tokens = said.split()
+        if len(pattern.slots_in_order) < 2:
+            spans = [[_token_span(said, found.span(name)) for name in pattern.slots_in_order]]
+        else:
+            spans = itertools.islice(_splits(pattern.parts, tokens), MAX_SPLITS)
+        first = None
+        for split in spans:
+            match = self._filled(pattern, tokens, split, words)
+            if match is not None and match.complete:
+                return match
+            first = first or match
+        return first
+
+    def _filled(self, pattern: Pattern, tokens: list[str], split, words) -> Match | None:
         slots = {}
-        for name, heard in found.groupdict().items():
-            if words is not None:
-                heard = _as_said(said, found.span(name), words)
+        for name, (start, end) in zip(pattern.slots_in_order, split, strict=True):
+            heard = " ".join(tokens[start:end]) if words is None else _as_said((start, end), words)
             value = self.slot_value(pattern.slot_types[name], heard)
             if value is None:  # not a number where a number is needed
                 return None
             slots[name] = value
         return Match(pattern.intent, slots, pattern.sample)
+
+    def _starting_with(self, candidates: list[Pattern], word: str) -> list[Pattern]:
+        """The candidates that can fit words beginning with ``word`` (those that begin with it or
+        with a slot), in their order; kept, since a corpus says the same first words often."""
+        key = (id(candidates), word)
+        if key not in self._first_word:
+            self._first_word[key] = [p for p in candidates if not p.parts or p.parts[0] in (None, word)]
+        return self._first_word[key]
 
     def _best(
         self, said: str, candidates: list[Pattern], how: str, words=None
@@ -311,7 +365,7 @@ class Matcher:
         """The first sample that fits with every slot resolved, and the first that fits with raw
         words in a slot (candidates are ordered by how many words they explain)."""
         open_slot = None
-        for pattern in candidates:
+        for pattern in self._starting_with(candidates, said.split(" ", 1)[0]):
             match = self._fit(pattern, said, words)
             if match is None or pattern.slot_only and not match.complete:
                 continue  # raw words in a slot-only sample: rule 5, when nothing else fits
@@ -373,11 +427,16 @@ class Matcher:
         return " ".join(w for w in said.split() if w not in noises)
 
 
-def _as_said(said: str, span: tuple[int, int], words: list[str]) -> str:
-    """The words as said behind a span of ``said`` (``words`` without LITTLE_WORDS): "back of
-    legs" in "stretch back of legs" is "the back of my legs" in "stretch the back of my legs"."""
+def _token_span(said: str, span: tuple[int, int]) -> tuple[int, int]:
+    """A regular expression's character span over ``said`` as (first, after-last) word."""
+    return said[: span[0]].count(" "), said[: span[1]].count(" ") + 1
+
+
+def _as_said(span: tuple[int, int], words: list[str]) -> str:
+    """The words as said behind a word span of the text without LITTLE_WORDS: "back of legs" in
+    "stretch back of legs" is "the back of my legs" in "stretch the back of my legs"."""
     kept = [i for i, w in enumerate(words) if w not in LITTLE_WORDS]
-    first, last = said[: span[0]].count(" "), said[: span[1]].count(" ")
+    first, last = span[0], span[1] - 1
     start = kept[first - 1] + 1 if first else 0  # little words just before belong to the slot
     return " ".join(words[start : kept[last] + 1])
 

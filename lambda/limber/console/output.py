@@ -38,8 +38,15 @@ class Output:
         if ssml:
             print(f"{who}: {display_text(said)}", flush=True)
         card = body.get("card")
-        if card:
+        if card and card.get("type") == "AskForPermissionsConsent":
+            print(f"  [card] the Alexa app asks to allow: {', '.join(card.get('permissions') or [])}")
+        elif card:
             print(f"  [card] {card.get('title')}: {card.get('content') or card.get('text')}")
+        for directive in body.get("directives") or []:
+            if directive.get("type") == "Connections.SendRequest" and directive.get("name") == "AskFor":
+                # On a device Alexa itself now asks for the permission; a console has no Alexa.
+                print("  (Alexa would now ask you to allow limber coach to set reminders;"
+                      " the console can't grant that, so nothing is set)")
         if body.get("shouldEndSession") is not False and ssml:
             print("  (session ended)")
         if not ssml:

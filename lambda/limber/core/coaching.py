@@ -53,6 +53,9 @@ def _deliver(library: Library, state: State, index: int, *lead: str, routine: Ro
         "timer_starts": round(out.marks["hold_start"], 1),
         "timer_ends": round(out.marks["hold_end"], 1),
     }
+    if "rest_start" in out.marks:  # the rest between sets, for the screen's countdown
+        marks = out.marks
+        display |= {"rest_starts": round(marks["rest_start"], 1), "rest_ends": round(marks["rest_end"], 1)}
     return Reply(out, new_state, reprompt=STEP_REPROMPT, events=moved, display=display)
 
 
@@ -146,7 +149,8 @@ def pause(library: Library, state: State) -> Reply:
     where = exact_place(routine, step)
     out = speech(f"Paused at {where}.", PAUSE_PROMPT)
     changed = ("position",) if paused != state.position else ()
-    return Reply(out, state.with_(position=paused), reprompt=PAUSE_REPROMPT, events=changed)
+    display = {"kind": "paused", "routine": routine.id, "step": state.position.step}
+    return Reply(out, state.with_(position=paused), reprompt=PAUSE_REPROMPT, events=changed, display=display)
 
 
 def resume(library: Library, state: State) -> Reply:
@@ -277,7 +281,9 @@ def finish(library: Library, state: State, routine: Routine, *, skipped: int | N
     out = speech(*lines, f"Would you like to do {offer.name} next?")
     new_state = state.with_(position=None, offer=offer.id)
     prompt = f"Would you like to do {offer.name}? Say yes, or name another routine."
-    return Reply(out, new_state, reprompt=prompt, events=events, asks="offer")
+    # A finished routine shows the week (the skill adds the days and goal from progress).
+    display = {"kind": "progress", "routine": routine.id} if events[0].startswith("completed:") else None
+    return Reply(out, new_state, reprompt=prompt, events=events, asks="offer", display=display)
 
 
 def suggestion(library: Library, routine: Routine) -> Routine:

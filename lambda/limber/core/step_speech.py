@@ -196,8 +196,8 @@ def _step_speech(routine: Routine, index: int, hold_preference: int | None, agai
         speech.extend(reps_speech(stretch.reps, stretch.rep_seconds))
     speech.mark("hold_end").say("Release.")
     if stretch.rest_seconds and step.set_number < stretch.sets:
-        speech.say(f"Rest for {stretch.rest_seconds} seconds.")
-        speech.extend(rest_speech(stretch.rest_seconds, index)).say("Rest over.")
+        speech.say(f"Rest for {stretch.rest_seconds} seconds.").mark("rest_start")
+        speech.extend(rest_speech(stretch.rest_seconds, index)).mark("rest_end").say("Rest over.")
     return speech.say(what_next(routine, index))
 
 

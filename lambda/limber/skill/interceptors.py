@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
 from ask_sdk_core.dispatch_components import (
     AbstractExceptionHandler,
@@ -38,7 +39,12 @@ class RecoverFromAnyError(AbstractExceptionHandler):
         return True
 
     def handle(self, handler_input, exception):
-        log.exception("turn failed: %s", type(exception).__name__)
+        # The type and where, never the message: a message can quote what the person said.
+        log.error(
+            "turn failed: %s\n%s",
+            type(exception).__name__,
+            "".join(traceback.format_tb(exception.__traceback__)),
+        )
         state = handler_input.attributes_manager.request_attributes.get(STATE_KEY)
         if not isinstance(state, State):
             try:

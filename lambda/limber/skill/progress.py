@@ -8,11 +8,13 @@ short line, and the unsaved profile waits in the session for the next turn that 
 The adapter gives all storage calls of one turn a single deadline (limber.storage), so a
 store that never answers delays a turn by at most that, once.
 
-Red-flag screening turns never read or write, with one exception: a reply carrying the
-"clear_place" event (screening emits it after an emergency or urgent outcome) clears the
-saved place, so no later launch offers to resume the routine. It is cleared exactly as any
-other clearing is; nothing records why, and if storage fails nothing is said (the outcome's
-words come first; the cleared profile waits in the session like any unsaved one).
+While a red-flag screen runs nothing is read or written, and nothing it hears is ever
+stored. The turn that ends it (or gives an outcome at once) may save what an earlier turn
+could not, but says nothing about saving: the outcome's words come last. A reply carrying
+the "clear_place" event (screening emits it after an emergency or urgent outcome) clears
+the saved place, so no later launch offers to resume the routine. It is cleared exactly as
+any other clearing is; nothing records why, and if storage fails nothing is said (the
+cleared profile waits in the session like any unsaved one).
 """
 
 from __future__ import annotations
@@ -162,11 +164,12 @@ STORED_EVENTS = ("position", "hold", "disclaimer", "completed:", "repaired")
 CLEAR_PLACE = "clear_place"
 
 
-def _screening(reply: Reply, before: State) -> bool:
-    """A turn of the red-flag check: a screen ran or runs, or an outcome was given at once
-    (a named emergency needs no questions; its reply shows the outcome)."""
+def _safety(reply: Reply, before: State) -> bool:
+    """A turn that ends a red-flag check: a screen was running, or an outcome was given at
+    once (a named emergency needs no questions; its reply shows the outcome). Nothing about
+    saving is said on such a turn: the outcome's words come last."""
     shown = reply.display.get("kind") if isinstance(reply.display, dict) else None
-    return before.screen is not None or reply.state.screen is not None or shown == "outcome"
+    return before.screen is not None or shown == "outcome"
 
 
 def settle(handler_input, reply: Reply, before: State, today) -> Reply:
@@ -175,8 +178,8 @@ def settle(handler_input, reply: Reply, before: State, today) -> Reply:
     if CLEAR_PLACE in reply.events:
         _clear_place(handler_input)
         return reply
-    if _screening(reply, before):
-        return reply  # screening never touches storage, and no storage line follows an outcome
+    if reply.state.screen is not None:
+        return reply  # a screen is running: nothing is read or written until it ends
     changed = any(e.startswith(STORED_EVENTS) for e in reply.events)
     request = handler_input.attributes_manager.request_attributes
     pending = ((request[LOADED_KEY] if LOADED_KEY in request else _cached(handler_input)) or {}).get(
@@ -195,7 +198,9 @@ def settle(handler_input, reply: Reply, before: State, today) -> Reply:
         log.warning("progress save failed: %s", type(err).__name__)
         first_failure = profile.get(UNSAVED_KEY) is not True
         profile[UNSAVED_KEY] = True
-        if reply.end_session:  # a goodbye must not promise a place that wasn't kept
+        if _safety(reply, before):
+            pass  # the profile waits in the session; nothing is said after an outcome
+        elif reply.end_session:  # a goodbye must not promise a place that wasn't kept
             reply.speech.say(NOT_SAVED_AT_END)
         elif first_failure:
             reply.speech.say(COULD_NOT_SAVE)

@@ -7,6 +7,9 @@ attribute map, and parses timestamps with dateutil; that is most of a turn's cos
 each type string becomes a plan once (cached), and ISO-8601 timestamps go through
 ``datetime.fromisoformat`` (dateutil only for anything else).
 
+Writing a response walks the same way with each model class's keys worked out once
+(the SDK rebuilds, and mutates, the class's attribute map for every object it writes).
+
 The result is the same object graph, and the same exception where the SDK raises one:
 tests/test_serializer.py checks both against ``DefaultSerializer`` on generated envelopes
 and on every kind of type string.
@@ -17,6 +20,7 @@ from __future__ import annotations
 import re
 import sys
 from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from functools import cache
 
@@ -179,8 +183,41 @@ def _fields(kind):
     return build
 
 
+@cache
+def _keys(kind) -> tuple[tuple[str, str], ...]:
+    """(attribute, JSON key) for a model class, in the order the SDK walks them."""
+    attribute_map = getattr(kind, "attribute_map", {})
+    return tuple((attr, attribute_map.get(attr, attr)) for attr in kind.deserialized_types)
+
+
+def _serialize(obj):
+    if obj is None or isinstance(obj, _PRIMITIVES):
+        return obj
+    if isinstance(obj, list):
+        return [_serialize(item) for item in obj]
+    if isinstance(obj, tuple):
+        return tuple(_serialize(item) for item in obj)
+    if isinstance(obj, datetime | date):
+        return obj.isoformat()
+    if isinstance(obj, Enum):
+        return obj.value
+    if isinstance(obj, Decimal):
+        return int(obj) if obj % 1 == 0 else float(obj)
+    if isinstance(obj, dict):
+        return {key: _serialize(value) for key, value in obj.items()}
+    out = {}
+    for attr, key in _keys(type(obj)):
+        value = getattr(obj, attr)
+        if value is not None:
+            out[key] = _serialize(value)
+    return out
+
+
 class FastSerializer(DefaultSerializer):
-    """``DefaultSerializer`` with cached plans; ``serialize`` is the SDK's own."""
+    """``DefaultSerializer`` with cached plans for reading, and cached key lists for writing."""
+
+    def serialize(self, obj):
+        return _serialize(obj)
 
     def deserialize(self, payload, obj_type):
         if payload is None:

@@ -114,7 +114,8 @@ class _TurnDeadlines:
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # Re-entrant: a garbage collection inside ``of`` may run ``_forget`` on this thread.
+        self._lock = threading.RLock()
         self._entries: dict[int, tuple[weakref.ref, Deadline]] = {}
 
     def of(self, request_envelope: Any) -> Deadline:

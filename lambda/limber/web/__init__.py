@@ -9,9 +9,16 @@ this package never builds the skill, and an unsafe configuration (verification o
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 __all__ = ["app", "create_app"]
+
+UNLIMITED_SERVER_WARNING = (
+    "limber.web:app does not set the server's limits; `python -m limber.web` does. Under "
+    "waitress-serve pass at least --connection-limit=1000 --max-request-body-size=131073 "
+    "--channel-timeout=60 (see the README); it has no request timeout for slow clients."
+)
 
 
 def __getattr__(name: str) -> Any:
@@ -26,6 +33,7 @@ def __getattr__(name: str) -> Any:
             flask_app = create_app()
         except ConfigurationError as error:
             raise SystemExit(f"limber.web: {error}") from None
+        logging.getLogger(__name__).warning(UNLIMITED_SERVER_WARNING)
         globals()["app"] = flask_app  # build once; later lookups skip __getattr__
         return flask_app
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,6 +18,10 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
+import threading
+import time
+import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -52,6 +56,7 @@ class SkillAdapter:
         # Verifiers from elsewhere (no attribute) are assumed to need the parsed envelope.
         self._raw_verifiers = [v for v in self._verifiers if not getattr(v, "needs_envelope", True)]
         self._envelope_verifiers = [v for v in self._verifiers if v not in self._raw_verifiers]
+        self._flood_log = _FloodLog()
         if app is not None:
             self.init_app(app)
 
@@ -70,7 +75,7 @@ class SkillAdapter:
             raise TypeError("Expected a valid URL rule string")
         app.add_url_rule(route, endpoint=endpoint, view_func=self.dispatch_request, methods=["POST"])
 
-    def dispatch_request(self) -> Response | tuple[Response, int]:
+    def dispatch_request(self) -> Response:
         if flask_request.method != "POST":
             raise exceptions.MethodNotAllowed(valid_methods=["POST"])
         # Raises RequestEntityTooLarge (413) past MAX_CONTENT_LENGTH before reading the body.
@@ -89,16 +94,20 @@ class SkillAdapter:
                     deserialized_request_env=envelope,
                 )
         except VerificationException as error:
-            return _reject(error.check, error.message)
+            return _reject(error.check, error.message, self._flood_log)
         except Exception as error:  # a broken verifier must still fail closed, with a reason
             logger.exception("verifier raised unexpectedly")
-            return _reject("verifier_error", f"{type(error).__name__}: {error}")
+            return _reject("verifier_error", f"{type(error).__name__}: {error}", self._flood_log)
         try:
             response_envelope = self._skill.invoke(request_envelope=envelope, context=None)
             payload = self._skill.serializer.serialize(response_envelope)
         except Exception:
             # As on Lambda (limber.skill.entry): the device hears a recovery line, never a 500.
-            logger.exception("skill raised while handling %s", _request_type(envelope))
+            # The type and where, never the message: a message can quote what the person said.
+            error = sys.exc_info()[1]
+            trace = "".join(traceback.format_tb(error.__traceback__))
+            kind = type(error).__name__
+            logger.error("skill raised while handling %s: %s\n%s", _request_type(envelope), kind, trace)
             return jsonify(recovery_envelope())
         return jsonify(payload)
 
@@ -114,7 +123,9 @@ class SkillAdapter:
         try:
             envelope = self._skill.serializer.deserialize(payload=body_text, obj_type=RequestEnvelope)
         except Exception as error:
-            raise VerificationException("body", f"request envelope does not deserialize: {error}") from None
+            # The type only: the message can quote a field's value, i.e. what the person said.
+            reason = f"request envelope does not deserialize: {type(error).__name__}"
+            raise VerificationException("body", reason) from None
         return body_text, envelope
 
 
@@ -156,9 +167,45 @@ def recovery_envelope() -> dict:
     return spoken_recovery()
 
 
-def _reject(check: str, message: str) -> tuple[Response, int]:
-    logger.warning("Alexa request rejected [check=%s]: %s", check, message)
-    return jsonify(error="request verification failed"), 400
+_REJECTION_BODY = b'{"error":"request verification failed"}\n'
+# Refusals that come in floods (every request of a certificate-URL flood past the fetch caps):
+# one line, then a count, so a flood neither fills the log nor spends the host's time on it.
+FLOOD_CHECKS = frozenset({"cert_busy", "cert_rate"})
+FLOOD_LOG_SECONDS = 10.0
+
+
+class _FloodLog:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._quiet_until: dict[str, float] = {}
+        self._suppressed: dict[str, int] = {}
+
+    def should_log(self, check: str) -> tuple[bool, int]:
+        """(log this one?, how many like it were left out since the last line)."""
+        now = time.monotonic()
+        with self._lock:
+            if now < self._quiet_until.get(check, 0.0):
+                self._suppressed[check] = self._suppressed.get(check, 0) + 1
+                return False, 0
+            self._quiet_until[check] = now + FLOOD_LOG_SECONDS
+            return True, self._suppressed.pop(check, 0)
+
+
+def _reject(check: str, message: str, flood_log: _FloodLog) -> Response:
+    if check not in FLOOD_CHECKS:
+        logger.warning("Alexa request rejected [check=%s]: %s", check, message)
+    else:
+        log_it, left_out = flood_log.should_log(check)
+        if log_it:
+            more = f" ({left_out} more since the last such line)" if left_out else ""
+            logger.warning(
+                "Alexa request rejected [check=%s]: %s; further ones are counted for %g s%s",
+                check,
+                message,
+                FLOOD_LOG_SECONDS,
+                more,
+            )
+    return Response(_REJECTION_BODY, status=400, mimetype="application/json")
 
 
 def _request_type(envelope: RequestEnvelope) -> str:
