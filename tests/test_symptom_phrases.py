@@ -155,5 +155,8 @@ def test_mid_stretch_the_hold_stops_first_for_dizziness_a_pop_or_numbness(talk, 
         person = talk()
         CONTEXTS[context](person)
         _, said = say(person, text)
-        assert "sit or lie down" in said and reached_the_check(person), (text, said)
-        assert said.index("sit or lie down") < 80  # the body first, then the questions
+        assert reached_the_check(person), (text, said)
+        if (person.card or {}).get("title", "").startswith("Emergency"):
+            assert said.startswith("This is an emergency"), said  # the emergency first, always
+        else:
+            assert said.startswith("Stop the stretch now, and sit or lie down"), said  # the body first

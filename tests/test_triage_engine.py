@@ -731,6 +731,8 @@ def copy_content(tmp_path: Path) -> Path:
     ("triage_phrases.toml", "{urgent_help}.", "{urgent_hepl}.", "placeholder"),
     ("triage_phrases.toml", "is not a substitute for professional medical advice", "is only a guide",
      "disclaimer"),
+    ("red_flags.toml", "so it needs a doctor's check today.", "so a doctor should check you today.",
+     "can't become 'they'"),
 ])  # fmt: skip
 def test_broken_content_is_reported_with_where(tmp_path, file, old, new, complaint):
     folder = copy_content(tmp_path)

@@ -69,6 +69,8 @@ def _outcome(state: State, step) -> Reply:
     if step.level in ENDS_ROUTINE:
         # Never let the routine talk over a red flag: it ends here, with the session.
         ended = state.with_(screen=None, pending=None, offer=None, position=None)
+        # The saved place is cleared too (recording nothing about why), so the next launch
+        # doesn't say "say resume" to someone sent to a doctor.
         return Reply(out, ended, end_session=True, card=card, display=display, events=(CLEAR_PLACE,))
     after = state.with_(screen=None, pending=None)
     if state.position and step.may_continue:
@@ -87,7 +89,8 @@ def _outcome(state: State, step) -> Reply:
 def _step(state: State, step, *lead: str) -> Reply:
     if step.kind == "outcome":
         reply = _outcome(state, step)
-        if lead:
+        # An emergency is said first, always: its own words say to stop the stretches.
+        if lead and step.level != "emergency":
             reply.speech = speech(*lead).extend(reply.speech)
         return reply
     return _question(state, step, *lead)
@@ -133,21 +136,31 @@ def _stopped_here(library: Library, state: State, heard: Heard) -> tuple[State, 
     return state, STOP_AND_SIT if heard.stop_now else EASE_OUT
 
 
+def _answered(rules, answers) -> dict[str, str]:
+    """The screen's answers as signs: a question of one sign answers it; a "no" to a compound
+    question answers each of its parts. (A yes or not sure to a compound question is followed
+    by its parts, which carry their own answers.)"""
+    known: dict[str, str] = {}
+    for question_id, reply in answers or []:
+        try:
+            parts = rules.question(question_id).signs
+        except KeyError:
+            continue
+        if len(parts) == 1:
+            known[parts[0]] = reply
+        elif reply == "n":
+            known.update({part: "n" for part in parts})
+    return known
+
+
 def _fold(rules, state: State, heard: Heard, locale: str):
-    """New signs said mid-screen: the screen goes on from everything known so far. The
-    earlier answers are replayed while the engine asks the same questions, so nothing answered
-    is asked twice and the open question still comes when it still matters."""
-    triage = _engine()
+    """New signs said mid-screen: the screen goes on from everything known so far (what the
+    opening said, every answer given, and the new words), so nothing answered is asked again
+    and the open question still comes whenever it can still change the outcome."""
     screen = state.screen or {}
-    known = dict(screen.get("known") or [])
-    known.update(heard.known)
+    known = {**dict(screen.get("known") or []), **_answered(rules, screen.get("answers")), **heard.known}
     about = heard.about if heard.about != "self" else screen.get("about", "self")
-    step = _start(rules, locale, named=screen.get("named"), known=known, about=about)
-    for question, reply in screen.get("answers") or []:
-        if step.kind != "question" or step.sign != question:
-            break
-        step = triage.answer(rules, step.state, {"y": "yes", "n": "no", "u": "unsure"}[reply], locale)
-    return step
+    return _start(rules, locale, named=screen.get("named"), known=known, about=about)
 
 
 def symptom(library: Library, state: State, heard: Heard, locale: str) -> Reply:

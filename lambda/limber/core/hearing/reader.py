@@ -222,7 +222,7 @@ def read(
         # A short phrase counts only as the whole of what was said; cues read longer speech.
         mark = "y" if whole in entry.short_phrases else None
         mark = mark or _found(words, (*entry.cues, *([entry.phrase_cue] if entry.phrase_cue else [])))
-        if mark is None or entry.needs and facts.get(entry.needs) != "y":
+        if mark is None or entry.needs and "y" not in (facts.get(entry.needs), signs.get(entry.needs)):
             continue
         if mark == "n":
             denied.update(entry.signs)

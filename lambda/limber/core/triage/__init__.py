@@ -4,6 +4,7 @@ The clinical content (signs, questions, flags, their sources) is ``content/red_f
 the spoken wording is ``content/triage_phrases.toml``; this package only walks those rules. It
 is pure (stdlib only), so the voice layer, the console and the tests share one engine:
 
+- ``model``      the rules as objects, and the shared constants
 - ``rules``      loading and checking the two files
 - ``conditions`` when a flag holds, over yes / no / not-yet-known
 - ``choice``     what is known, which flags that raises, and the next question

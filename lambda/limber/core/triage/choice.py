@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from limber.core.triage import conditions, wording
-from limber.core.triage.rules import ABOUT_SIGNS, LEVELS, RANK, Flag, Question, Rules
+from limber.core.triage.model import ABOUT_SIGNS, LEVELS, RANK, Flag, Question, Rules
 
 
 @dataclass

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from limber.core.triage import choice, wording
-from limber.core.triage.rules import ABOUT_SIGNS, Flag, Locale, Rules
+from limber.core.triage.model import ABOUT_SIGNS, Flag, Locale, Rules
 
 REASONS_SPOKEN = 2  # more than two reasons is more than anyone takes in on one hearing
 

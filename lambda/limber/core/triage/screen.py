@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from limber.core.triage import choice, outcomes, wording
 from limber.core.triage.errors import TriageStateError
+from limber.core.triage.model import ABOUT, ABOUT_SIGNS, Rules
 from limber.core.triage.outcomes import Outcome
-from limber.core.triage.rules import ABOUT, ABOUT_SIGNS, Rules
 
 REPLIES = {"yes": "y", "no": "n", "unsure": "u"}
 STATE_VERSION = 2

@@ -21,7 +21,7 @@ _PRONOUN = re.compile(r"\b(" + "|".join(sorted(THEM, key=len, reverse=True)) + r
 _OBJECT = re.compile(
     r"\b(to|for|with|at|on|from|about|wake|wakes|woke|keep|keeps|make|makes|let|lets|stop|stops|help|"
     r"helps|give|gives|gave|told|tell|tells|ask|asks|asked|hurt|hurts|bother|bothers|send|sends|sent|"
-    r"leave|leaves|left|take|takes|see|sees|seen|saw) you\b(?!'|r)",
+    r"leave|leaves|left|take|takes|see|sees|seen|saw|check|checks|checked|treat|treats) you\b(?!'|r)",
     re.IGNORECASE,
 )
 

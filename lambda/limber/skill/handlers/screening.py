@@ -100,6 +100,8 @@ def statement(hi):
 def route(hi, heard: Heard):
     """Words that reached an open slot, sent where they were meant."""
     lib, state, locale = library(), state_of(hi), locale_of(hi)
+    if heard.pain_only and state.pending == "pain":  # "it's a sharp pain": read as the safe answer
+        return screening.answer_pending(lib, state, "unsure", locale)
     if heard.pain_only and state.position and state.screen is None:
         return screening.pain(lib, state, locale)  # mid-stretch: sharp, numb or tingling?
     if heard.is_symptom:
