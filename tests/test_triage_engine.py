@@ -389,6 +389,15 @@ def test_a_named_bladder_problem_is_first_checked_for_being_new(rules):
         assert triage.answer(rules, step.state, "yes", "en-US").level == "emergency"
 
 
+def test_naming_incontinence_asks_whether_it_is_new_before_saying_anything_about_it(rules):
+    for named, known in (("longstanding_bladder_bowel", None), (None, {"bladder_bowel_symptom": "y"})):
+        step = triage.start_screen(rules, named, "en-GB", known=known)
+        assert isinstance(step, QuestionStep) and step.sign == "bladder_bowel_change"
+        assert "isn't new" not in step.text and "emergency" not in step.text.lower()
+    assert "incontinence" in rules.flag("longstanding_bladder_bowel").synonyms
+    assert "erectile dysfunction" in rules.flag("longstanding_sexual_change").synonyms
+
+
 def test_tummy_pain_is_an_emergency_only_when_sudden_severe_or_with_faintness(rules):
     step = triage.start_screen(rules, None, "en-GB", known={"tummy_pain": "y"})
     assert step.sign == "sudden_severe_pain" and "tummy pain" in step.question

@@ -89,12 +89,13 @@ def outcome(rules: Rules, screen: choice.Screen, locale: str | None, *, cap_hit:
 
 
 def advice_so_far(rules: Rules, screen: choice.Screen, locale: str | None) -> list[str]:
-    """Said before the first question when the opening already raised a lower level: what to
-    do now, in case the person stops before the end."""
+    """Said before the first question when the opening already made it urgent: what to do
+    now, in case the person stops before the end. (A "soon" reason waits for the outcome: a
+    named bladder problem is "not new" only once the person has said so.)"""
     found = choice.facts(rules, screen)
     reasons = choice.raised(rules, screen, found)
     level = choice.level_of(reasons)
-    if level == "self_care":
+    if level != "urgent":
         return []
     setting = setting_reasons(reasons, level)
     advice = next((rules.advice[r.advice] for r in setting if r.advice), None)
