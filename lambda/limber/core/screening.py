@@ -58,9 +58,7 @@ def _outcome(state: State, step) -> Reply:
     if step.level in ENDS_ROUTINE:
         # Never let the routine talk over a red flag: it ends here, with the session.
         ended = state.with_(screen=None, pending=None, offer=None, position=None)
-        # The saved place is cleared too (recording nothing about why), so the next launch
-        # doesn't say "say resume" to someone sent to a doctor.
-        return Reply(out, ended, end_session=True, card=card, display=display, events=("clear_place",))
+        return Reply(out, ended, end_session=True, card=card, display=display)
     after = state.with_(screen=None, pending=None)
     if state.position and step.may_continue:
         out.say(CONTINUE_GENTLY)

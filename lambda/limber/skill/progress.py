@@ -5,15 +5,13 @@ of the session, with the adapter's bookkeeping (version, digest). A turn whose r
 changed something worth keeping updates the profile and saves it through the SDK's
 AttributesManager. When storage fails the conversation goes on: the person hears one
 short line, and the unsaved profile waits in the session for the next turn that can write.
-Red-flag screening turns never read or write, except that an emergency or urgent outcome
-clears the saved place (nothing about why is kept).
+Red-flag screening turns never read or write.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from ask_sdk_core.exceptions import AttributesManagerException, PersistenceException
@@ -154,9 +152,6 @@ STORED_EVENTS = ("position", "hold", "disclaimer", "completed:", "repaired")
 def settle(handler_input, reply: Reply, before: State, today) -> Reply:
     """Save what this turn changed (or what an earlier turn could not), then return the
     reply, with a line added when saving failed for the first time."""
-    if "clear_place" in reply.events:
-        _clear_place(handler_input, reply, today)
-        return reply
     if before.screen is not None or reply.state.screen is not None:
         return reply  # screening never touches storage
     changed = any(e.startswith(STORED_EVENTS) for e in reply.events)
@@ -183,21 +178,6 @@ def settle(handler_input, reply: Reply, before: State, today) -> Reply:
             reply.speech.say(COULD_NOT_SAVE)
     manager.request_attributes[LOADED_KEY] = profile
     return reply
-
-
-def _clear_place(handler_input, reply: Reply, today) -> None:
-    """An emergency or urgent outcome: forget the saved place, recording nothing about why.
-    Silent when storage is down: the outcome has been said, and nothing may be added to it."""
-    profile = load(handler_input)
-    if saved_position(profile) is None:
-        return
-    profile = _apply(profile, replace(reply, events=("position",)), today)  # the reply's position is None
-    try:
-        handler_input.attributes_manager.persistent_attributes = profile
-        handler_input.attributes_manager.save_persistent_attributes()
-    except STORAGE_ERRORS as err:
-        log.warning("progress save failed: %s", type(err).__name__)
-    handler_input.attributes_manager.request_attributes[LOADED_KEY] = profile
 
 
 def forget(handler_input) -> bool:
