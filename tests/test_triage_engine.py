@@ -350,6 +350,12 @@ def test_signs_already_known_are_never_asked(rules):
         assert "no warning signs" not in outcome.text.lower()
 
 
+def test_not_sure_in_the_opening_counts_as_yes_and_is_said(rules):
+    outcome = run(rules, known={"fever": "u"})
+    assert outcome.level == "urgent" and outcome.unsure == ("fever",)
+    assert "You weren't sure about a fever" in outcome.text
+
+
 def test_a_known_emergency_is_answered_at_once(rules):
     outcome = triage.start_screen(rules, None, "en-US", known={"saddle_numbness": "y"})
     assert isinstance(outcome, Outcome) and outcome.level == "emergency" and "call 911" in outcome.text
