@@ -112,6 +112,9 @@ def print_report(out=print) -> None:
         ok = sum(r.level == r.vignette["expected"] for r in rs)
         mean = sum(len(r.asked) for r in rs) / len(rs)
         out(f"    {category:14} {ok:3}/{len(rs):<3} {mean:4.1f}")
+    by_locale = Counter(r.vignette["locale"] for r in runs())
+    right_by_locale = Counter(r.vignette["locale"] for r in runs() if r.level == r.vignette["expected"])
+    out("  by locale: " + ", ".join(f"{loc} {right_by_locale[loc]}/{n}" for loc, n in sorted(by_locale.items())))
     for r in figures["under"] + figures["over"]:
         out(f"  miss: {r.vignette['id']}: expected {r.vignette['expected']}, got {r.level}")
     try:
@@ -119,13 +122,11 @@ def print_report(out=print) -> None:
     except ImportError:
         out("  openings recognised: (limber.core.hearing not available on this branch)")
     else:
-        heard = [v for v in patient.VIGNETTES if v["says"].split()[0:2] != ["is", "this"]]
-        missed = [v["id"] for v in heard if read(v["says"]).kind != "symptom" and "dangerous" not in v["says"]
-                  and "serious" not in v["says"]]  # fmt: skip
-        out(
-            f"  openings recognised by the hearing reader: {len(heard) - len(missed)}/{len(heard)}"
-            f" {missed[:5]}"
-        )
+        # A plain "is this dangerous?" names nothing; a goal ("my hips are tight from cycling")
+        # is heard as meant (issue #12): both count as heard.
+        heard = [v for v in patient.VIGNETTES if not v["says"].startswith("is ")]
+        missed = [v["id"] for v in heard if read(v["says"]).kind not in ("symptom", "goal")]
+        out(f"  openings heard by the hearing reader: {len(heard) - len(missed)}/{len(heard)} {missed[:5]}")
 
 
 # --- the vignettes themselves --------------------------------------------------------------------
