@@ -114,7 +114,8 @@ def print_report(out=print) -> None:
         out(f"    {category:14} {ok:3}/{len(rs):<3} {mean:4.1f}")
     by_locale = Counter(r.vignette["locale"] for r in runs())
     right_by_locale = Counter(r.vignette["locale"] for r in runs() if r.level == r.vignette["expected"])
-    out("  by locale: " + ", ".join(f"{loc} {right_by_locale[loc]}/{n}" for loc, n in sorted(by_locale.items())))
+    per_locale = (f"{loc} {right_by_locale[loc]}/{n}" for loc, n in sorted(by_locale.items()))
+    out("  by locale: " + ", ".join(per_locale))
     for r in figures["under"] + figures["over"]:
         out(f"  miss: {r.vignette['id']}: expected {r.vignette['expected']}, got {r.level}")
     try:
