@@ -233,5 +233,23 @@ def test_a_compound_not_sure_asks_its_parts_one_at_a_time():
             )
 
 
+def test_an_emergency_patient_who_is_only_ever_not_sure_is_still_an_emergency():
+    """The same people, answering "not sure" wherever they would have said yes: not sure counts
+    as yes, a compound's "not sure" asks its parts, and the outcome says what was counted."""
+    for vignette in patient.VIGNETTES:
+        if vignette["expected"] != "emergency":
+            continue
+        who, locale = patient.person(vignette), vignette["locale"]
+        step = triage.start_screen(RULES, None, locale, known=patient.opening_signs(vignette),
+                                   about=vignette["about"])  # fmt: skip
+        asked = 0
+        while step.kind == "question":
+            reply = patient.reply(who, step.question)
+            step = triage.answer(RULES, step.state, "unsure" if reply == "yes" else reply, locale)
+            asked += 1
+        assert step.level == "emergency", vignette["id"]
+        assert asked == 0 or "weren't sure" in step.text, vignette["id"]
+
+
 if __name__ == "__main__":
     print_report()
