@@ -1,10 +1,12 @@
 # The two commands in the README:
-#   make run    talk to Limber locally (console, speech if available, SQLite progress)
-#   make test   install what the tests need and run the whole suite
+#   make run    talk to Limber locally (console, speech if available, SQLite progress); installs
+#               only what running needs (limber[local])
+#   make test   install the rest - the dev extras, Debian's audio tools, the npm tools - and run
+#               the whole suite
 .PHONY: run test lint models build bench
 
 run:
-	@scripts/setup.sh --speech
+	@scripts/setup.sh --run
 	@.venv/bin/limber
 
 test:

@@ -1,17 +1,25 @@
-"""The Lambda bundle `ask deploy` uploads: its size against a 2 MB target, and what a session costs.
+"""The Lambda bundle `ask deploy` uploads: size, cold start against hello world, cost per session.
 
     python bench/bundle.py              # build into a temporary folder, then measure
     python bench/bundle.py --zip PATH   # measure an existing zip (e.g. build/lambda.zip)
 
-Size: the zipped bundle (boto3 and botocore excluded: the runtime provides them) and its ratio
-to the target, the unzipped size against Lambda's 250 MB limit, and the largest parts. Lambda
-downloads and unpacks the zip on every cold start, so small is fast.
+Everything runs on the Lambda runtime's Python version (3.12: scripts/build.py finds it, or
+says how to get it), with nothing but the bundle on its path.
 
-Sessions: the unpacked bundle, run by this machine's Python with nothing but the bundle on
-its path (LIMBER_STORE=memory), coaches each routine from launch to "stop", saying "next"
-through every step. Measured: import time (the cold start's init), handler time per turn,
-turns per session and progress reads/writes per session. From those and the prices below,
-the cost of 1,000 sessions on Lambda (arm64, 256 MB) with DynamoDB on-demand.
+Size: the zipped bundle (boto3 and botocore excluded: the runtime provides them, and the
+bytecode included), the unzipped size against Lambda's 250 MB limit, and the largest parts.
+
+Cold start: side by side, alternating, on a read-only bind mount (Lambda's /var/task is
+read-only; root ignores file modes, so a mode change would not do): Limber's bundle, the
+same bundle built without bytecode, and a hello-world ask-sdk-core skill
+(bench/hello_world.py) built the same way, with the same dependencies and bytecode. Measured
+per process: the import of the handler module (Lambda's init), the first LaunchRequest, the
+whole process, and peak memory (max RSS). Reported as medians and as ratios to hello world.
+
+Sessions: the unpacked bundle (LIMBER_STORE=memory) coaches each routine from launch to
+"stop", saying "next" through every step. Measured: handler time per turn, turns per session
+and progress reads/writes per session. From those and the prices below, the cost of 1,000
+sessions on Lambda (arm64, 256 MB) with DynamoDB on-demand.
 """
 
 from __future__ import annotations
@@ -20,19 +28,21 @@ import argparse
 import json
 import math
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGET_BYTES = 2_000_000  # 2 MB zipped
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024  # AWS Lambda quota for a zip deployment
 SESSIONS_PER_ROUTINE = 3
 COLD_STARTS = 5
+READ_ONLY_ROUNDS = 9  # processes per variant, alternating
 MAX_TURNS_PER_SESSION = 80
 
 # Prices: AWS public price lists for us-east-1, as of 2025-11 (DynamoDB on-demand since the
@@ -54,6 +64,11 @@ def build_script():
     import build
 
     return build
+
+
+def runtime_python() -> str:
+    build = build_script()
+    return build.runtime_python(build.lambda_python_version())
 
 
 # --- size -------------------------------------------------------------------------------------
@@ -83,8 +98,6 @@ def size_report(figures: dict) -> str:
     zipped, unzipped = figures["zipped"], figures["unzipped"]
     lines = [
         f"bundle zipped:   {zipped / 1e6:.3f} MB ({zipped} bytes), {figures['files']} files",
-        f"target:          {TARGET_BYTES / 1e6:.3f} MB  ratio {zipped / TARGET_BYTES:.2f}"
-        f"  ({'within' if zipped <= TARGET_BYTES else 'OVER'} target)",
         f"bundle unzipped: {unzipped / 1e6:.3f} MB  ratio to Lambda's 250 MB limit "
         f"{unzipped / LAMBDA_UNZIPPED_LIMIT:.3f}",
         "largest parts (compressed):",
@@ -166,6 +179,89 @@ print(json.dumps({"import_seconds": import_seconds, "first_turn_ms": first_turn_
 """
 
 
+# --- cold start on a read-only folder, against hello world -------------------------------------
+
+# Runs inside a bundle on a read-only mount; prints one JSON line of figures.
+COLD_RUNNER = r"""
+import json, resource, sys, time
+started = time.perf_counter()
+import lambda_function
+imported = time.perf_counter()
+app, who = {"applicationId": "amzn1.ask.skill.bench"}, {"userId": "amzn1.ask.account.bench"}
+event = {"version": "1.0",
+         "session": {"new": True, "sessionId": "s", "application": app, "user": who},
+         "context": {"System": {"application": app, "user": who, "apiEndpoint": "https://127.0.0.1:9",
+                                "device": {"deviceId": "d", "supportedInterfaces": {}}}},
+         "request": {"type": "LaunchRequest", "requestId": "r", "locale": "en-US",
+                     "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}}
+response = lambda_function.lambda_handler(event, None)
+answered = time.perf_counter()
+assert response["response"]["outputSpeech"]["ssml"]
+print(json.dumps({"import_ms": (imported - started) * 1000, "first_turn_ms": (answered - imported) * 1000,
+                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def build_hello_world(out_dir: Path, python: str) -> Path:
+    """bench/hello_world.py as lambda_function.py, with Limber's dependencies and bytecode."""
+    build = build_script()
+    code_dir = out_dir / "lambda"
+    code_dir.mkdir(parents=True)
+    (code_dir / "lambda_function.py").write_text((ROOT / "bench" / "hello_world.py").read_text())
+    build.install_dependencies(code_dir, build.lambda_python_version())
+    build.compile_bytecode(code_dir, python)
+    return code_dir
+
+
+def cold_start_read_only(code_dir: Path, python: str) -> dict:
+    """One process, started cold in ``code_dir`` bind-mounted read-only (a private mount
+    namespace: the mount goes away with the process)."""
+    script = (
+        'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" && cd "$1" && '
+        'touch .probe 2>/dev/null && { echo "mount is writable" >&2; exit 3; }; exec "$2" -S -c "$3"'
+    )
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(code_dir), "LIMBER_STORE": "memory",
+           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONWARNINGS": "ignore::SyntaxWarning"}  # fmt: skip
+    began = time.perf_counter()
+    result = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", script, "sh", str(code_dir), python, COLD_RUNNER],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    wall_ms = (time.perf_counter() - began) * 1000
+    if result.returncode != 0:
+        raise RuntimeError(
+            "a cold start on a read-only bind mount needs root and unshare(1) "
+            f"(util-linux):\n{result.stderr}"
+        )
+    return {**json.loads(result.stdout.splitlines()[-1]), "process_ms": wall_ms}
+
+
+def compare_cold_starts(variants: dict[str, Path], python: str) -> dict[str, dict]:
+    runs: dict[str, list[dict]] = {name: [] for name in variants}
+    for _ in range(READ_ONLY_ROUNDS):  # alternate, so the shared machine's load hits all alike
+        for name, code_dir in variants.items():
+            runs[name].append(cold_start_read_only(code_dir, python))
+    return {
+        name: {key: statistics.median(run[key] for run in figures) for key in figures[0]}
+        for name, figures in runs.items()
+    }
+
+
+def cold_start_report(medians: dict[str, dict], baseline: str) -> str:
+    base = medians[baseline]
+    lines = [f"cold start on a read-only bind mount (median of {READ_ONLY_ROUNDS}, alternating; "
+             f"ratio to {baseline}):"]  # fmt: skip
+    lines.append(f"  {'':<26} {'import':>14} {'first launch':>14} {'process':>14} {'peak RSS':>16}")
+    for name, figures in medians.items():
+        cells = [
+            f"{figures[key]:7.1f} {unit} {figures[key] / base[key]:4.2f}x"
+            for key, unit in (("import_ms", "ms"), ("first_turn_ms", "ms"), ("process_ms", "ms"))
+        ]
+        rss = f"{figures['max_rss_mb']:6.1f} MB {figures['max_rss_mb'] / base['max_rss_mb']:4.2f}x"
+        lines.append(f"  {name:<26} " + " ".join(f"{c:>14}" for c in cells) + f" {rss:>16}")
+    return "\n".join(lines)
+
+
 def run_runner(code_dir: Path, sessions_per_routine: int, routines: int) -> dict:
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -175,7 +271,7 @@ def run_runner(code_dir: Path, sessions_per_routine: int, routines: int) -> dict
     }  # like Lambda's read-only /var/task: no .pyc cache
     arguments = [str(sessions_per_routine), str(MAX_TURNS_PER_SESSION), str(routines)]
     result = subprocess.run(
-        [sys.executable, "-S", "-c", SESSION_RUNNER, *arguments],
+        [runtime_python(), "-S", "-c", SESSION_RUNNER, *arguments],
         cwd=code_dir, env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     if result.returncode != 0:
@@ -246,15 +342,30 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--zip", type=Path, help="measure this zip instead of building one")
     args = parser.parse_args(argv)
+    build = build_script()
+    try:
+        python = runtime_python()
+    except build.BuildError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 1
     with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
         if args.zip:
-            zip_path, code_dir = args.zip, Path(scratch) / "lambda"
+            zip_path, code_dir = args.zip, scratch / "limber" / "lambda"
             with zipfile.ZipFile(zip_path) as archive:
                 archive.extractall(code_dir)
         else:
-            zip_path = build_script().build_lambda(Path(scratch))
-            code_dir = Path(scratch) / "lambda"
+            zip_path = build.build_lambda(scratch / "limber")
+            code_dir = scratch / "limber" / "lambda"
         print(size_report(measure_size(zip_path)))
+        source_only = scratch / "source-only" / "lambda"
+        shutil.copytree(code_dir, source_only, ignore=shutil.ignore_patterns("__pycache__"))
+        variants = {
+            "limber": code_dir,
+            "limber without bytecode": source_only,
+            "hello world": build_hello_world(scratch / "hello", python),
+        }
+        print(cold_start_report(compare_cold_starts(variants, python), "hello world"))
         print(cost_report(run_sessions(code_dir)))
     return 0
 

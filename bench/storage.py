@@ -7,6 +7,12 @@ skill on memory, SQLite (a temporary file) and DynamoDB (a moto server this scri
 on 127.0.0.1), and prints storage calls per session and per turn (target: at most one
 read per session, writes only on turns that change saved state) and the median latency
 per turn with its ratio to memory.
+
+Then contention, as the audit measured it: six devices of one person finish a routine at
+the same moment, ten times over (each round all six read the same version, then save).
+Printed per backend: finishes stored of 60 (target: 60), saves that gave up (target: 0),
+conflicts per save (mean and worst), backend calls per save, and the slowest save against
+the 2 s turn deadline.
 """
 
 from __future__ import annotations
@@ -16,7 +22,10 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
+import uuid
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,6 +65,48 @@ def measure(adapter, rounds: int) -> tuple[list[float], dict]:
     return times, adapter.counters.snapshot()
 
 
+def contention(make_adapter, devices: int = 6, rounds: int = 10) -> dict:
+    from limber.core import progress
+    from limber.storage import StorageUnavailable
+
+    key = uuid.uuid4().hex
+    adapters = [make_adapter() for _ in range(devices)]
+    barrier = threading.Barrier(devices, timeout=60)
+    saves, lock = [], threading.Lock()
+    failed = [0]
+
+    def device(index: int) -> None:
+        adapter = adapters[index]
+        for _ in range(rounds):
+            attributes = adapter.load(key)
+            barrier.wait()
+            attributes = progress.record_completion(attributes, "hips", date(2024, 5, 6))
+            before, start = adapter.counters.snapshot(), time.perf_counter()
+            try:
+                adapter.save(key, attributes)
+            except StorageUnavailable:
+                with lock:
+                    failed[0] += 1
+            after = adapter.counters.snapshot()
+            with lock:
+                saves.append((time.perf_counter() - start, after["conflicts"] - before["conflicts"],
+                              after["reads"] + after["writes"] - before["reads"] - before["writes"]))
+
+    threads = [threading.Thread(target=device, args=(i,)) for i in range(devices)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {
+        "stored": make_adapter().load(key)["routines_completed"],
+        "failed": failed[0],
+        "conflicts": statistics.mean(c for _, c, _ in saves),
+        "worst": max(c for _, c, _ in saves),
+        "calls": statistics.mean(n for _, _, n in saves),
+        "slowest": max(t for t, _, _ in saves),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=20)
@@ -82,6 +133,13 @@ def main() -> None:
                 "dynamodb": DynamoDbAdapter("limber-bench"),
             }
             results = {name: measure(adapter, args.rounds) for name, adapter in backends.items()}
+            path = Path(folder) / "contention.sqlite3"
+            makers = {
+                "memory": lambda store={}: MemoryAdapter(store),
+                "sqlite": lambda: SqliteAdapter(path),
+                "dynamodb": lambda: DynamoDbAdapter("limber-bench"),
+            }
+            contended = {name: contention(make) for name, make in makers.items()}
     finally:
         server.stop()
 
@@ -99,6 +157,14 @@ def main() -> None:
               f"{p95 * 1e3:8.2f}ms {median / base:8.2f}x")
     print(f"target: <= 1 read per session; writes <= {len(CHANGING_TURNS)} (the turns that change "
           "saved state); none on help/repeat/read-only turns")
+    print()
+    print("contention: 6 devices finish at once, 10 rounds (60 finishes)")
+    print(f"{'backend':9} {'stored':>6} {'gave up':>7} {'conflicts/save':>14} {'worst':>5} "
+          f"{'calls/save':>10} {'slowest save':>12}")
+    for name, r in contended.items():
+        print(f"{name:9} {r['stored']:>4}/60 {r['failed']:7} {r['conflicts']:14.2f} {r['worst']:5} "
+              f"{r['calls']:10.2f} {r['slowest'] * 1e3:10.0f}ms")
+    print("target: 60/60 stored, none gave up, slowest save within the 2 s turn deadline")
 
 
 if __name__ == "__main__":

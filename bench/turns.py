@@ -104,6 +104,23 @@ def cold_start(module: str, runs: int) -> float:
     return statistics.median(samples)
 
 
+def samples_skills() -> dict:
+    """bench/samples_style.py loaded twice: with its logging interceptors, and without."""
+    import importlib.util
+
+    out = {}
+    for name, logging_on in (("with logging", "1"), ("without logging", "0")):
+        os.environ["LIMBER_BENCH_SAMPLES_LOGGING"] = logging_on
+        spec = importlib.util.spec_from_file_location(
+            f"samples_style_{logging_on}", ROOT / "bench" / "samples_style.py"
+        )
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        out[name] = module.lambda_handler
+    os.environ.pop("LIMBER_BENCH_SAMPLES_LOGGING", None)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=30)
@@ -113,13 +130,18 @@ def main() -> None:
     import hello_world
     import lambda_function
 
+    samples = samples_skills()
+
     hello_turns(hello_world.lambda_handler, 50)  # warm both
     conversation_requests(lambda_function.lambda_handler)
     ours, hello, hello_same = [], [], []
+    samples_same = {name: [] for name in samples}
     for _ in range(args.rounds):  # interleaved, so machine noise hits both alike
         ours += conversation_requests(lambda_function.lambda_handler)
         hello += hello_turns(hello_world.lambda_handler, 20)
         hello_same += conversation_requests(hello_world.lambda_handler)
+        for name, handler in samples.items():
+            samples_same[name] += conversation_requests(handler)
     ours_us, hello_us = statistics.median(ours) * 1e6, statistics.median(hello) * 1e6
     same_us = statistics.median(hello_same) * 1e6
     worst_us = max(ours) * 1e6
@@ -128,17 +150,32 @@ def main() -> None:
     print(f"           ratio  {ours_us / hello_us:8.2f}x   (target <= 2x)")
     # The SDK's own cost grows with the envelope (intents, slots, entity resolutions,
     # session attributes): hello world answering Limber's own 20 envelopes isolates ours.
-    print(f"           hello on the same 20 envelopes {same_us:8.0f} us; "
-          f"limber's own share {ours_us - same_us:.0f} us, ratio {ours_us / same_us:.2f}x")
+    print(
+        f"           hello on the same 20 envelopes {same_us:8.0f} us; "
+        f"limber's own share {ours_us - same_us:.0f} us, ratio {ours_us / same_us:.2f}x"
+    )
+    for (
+        name,
+        times,
+    ) in samples_same.items():  # a skill written as Amazon's samples are (bench/samples_style.py)
+        sample_us = statistics.median(times) * 1e6
+        ratio = ours_us / sample_us
+        print(
+            f"           samples-style {name:<15} {sample_us:8.0f} us; limber / it {ratio:.2f}x (target <=1x)"
+        )
 
     cold_ours = cold_start("lambda_function", args.cold_runs)
     cold_hello = cold_start("hello_world", args.cold_runs)
+    cold_samples = cold_start("samples_style", args.cold_runs)
     print(
         f"cold start limber {cold_ours * 1e3:8.1f} ms "
         f"(import + first LaunchRequest, median of {args.cold_runs})"
     )
     print(f"           hello  {cold_hello * 1e3:8.1f} ms")
     print(f"           ratio  {cold_ours / cold_hello:8.2f}x   (target <= 1.5x)")
+    print(
+        f"           samples-style {cold_samples * 1e3:8.1f} ms; limber / it {cold_ours / cold_samples:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -2,17 +2,29 @@
 
     python scripts/build.py                  # skill package and Lambda bundle
     python scripts/build.py --skip-lambda    # skill package only (no network needed)
+    python scripts/build.py --docs-url https://NAME.github.io/REPO/
+                                             # point skill.json at the published policies
 
 It writes what ask-resources.json points at:
 
 * ``skill-package/`` - ``skill.json`` from the root ``skill.json`` and
   ``interactionModels/custom/<locale>.json`` for every locale, written by
-  ``limber.interaction_model.write_models`` (as scripts/generate_models.py does). Nothing
-  in it is edited by hand.
+  ``limber.interaction_model.write_models`` (as scripts/generate_models.py does), beside the
+  committed store icons in ``assets/images/`` (drawn by scripts/icons.py). Nothing in it is
+  edited by hand.
 * ``build/lambda/`` - the Lambda code folder: ``lambda_function.py``, the ``limber`` package
   without the local hosts (console, web), ``content/``, and the pure-Python runtime
-  dependencies from ``lambda/requirements.txt``. ``build/lambda.zip`` is the same folder
-  zipped, byte-for-byte reproducible, for tests and bench/bundle.py.
+  dependencies from ``lambda/requirements.txt``, each module with its bytecode compiled by
+  the Lambda runtime's own Python version (3.12, from ask-resources.json; the build fails
+  if that interpreter is missing). ``build/lambda.zip`` is the same folder zipped,
+  byte-for-byte reproducible, for tests and bench/bundle.py.
+
+Why bytecode: Lambda's /var/task is read-only, so without ``__pycache__`` in the bundle every
+cold start compiles every imported module from source again (and can cache nothing). The
+``.pyc`` files are "unchecked-hash" ones: Python loads them without comparing them with the
+source's timestamp (the zip's dates are fixed, and the sources never change on Lambda), and
+they hold no build time, so the zip stays reproducible. Sources stay in the bundle for
+tracebacks, whose paths read ``/var/task/...`` as on Lambda.
 
 Why a built folder and not ``lambda/``: the CLI's python-pip build flow would run ``pip
 install`` with whatever Python the deploying machine has, for that machine's platform (an
@@ -51,9 +63,18 @@ PROVIDED_BY_LAMBDA = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})
 # Our bundle sits first on sys.path, so any copy of a package the runtime's botocore also uses
 # shadows the runtime's. Keep such copies inside botocore's own version ranges.
 BOTOCORE_COMPATIBLE = ("python-dateutil>=2.1,<3", "urllib3>=1.25.4,!=2.2.0,<3")
+# Where the owner publishes docs/ (GitHub Pages, README "Deploying"); the manifest's policy
+# URLs are this base plus each page. The placeholder is replaced with --docs-url.
+PLACEHOLDER_DOCS_URL = "https://OWNER.github.io/limber/"
+POLICY_PAGES = {"privacyPolicyUrl": "privacy-policy.html", "termsOfUseUrl": "terms-of-use.html"}
+DOCS_DIR = ROOT / "docs"
+FILL_IN_MARK = "[to fill:"  # what the owner still has to write in a published policy
+ICON_KEYS = ("smallIconUri", "largeIconUri")
+ASSETS = "assets"  # skill-package/assets: committed, uploaded with the package
 # Fixed timestamp, so the same inputs give byte-identical zips.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 IGNORED_NAMES = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".*", "*.egg-info")
+LAMBDA_TASK_ROOT = "/var/task"  # where Lambda unpacks the bundle: the paths in tracebacks
 
 
 class BuildError(RuntimeError):
@@ -130,17 +151,62 @@ def check_manifest_locales(manifest: dict, locales: tuple[str, ...]) -> None:
             )
 
 
+def check_icons(manifest: dict, package_dir: Path) -> None:
+    """Every locale names both store icons, as files inside the skill package."""
+    for locale, listing in manifest["manifest"]["publishingInformation"]["locales"].items():
+        for key in ICON_KEYS:
+            uri = listing.get(key, "")
+            if not uri.startswith(f"file://{ASSETS}/"):
+                raise BuildError(f"skill.json {locale} {key} '{uri}' is not a file://{ASSETS}/ icon")
+            if not (package_dir / uri.removeprefix("file://")).is_file():
+                raise BuildError(f"skill.json {locale} {key}: {uri} is not in {package_dir}")
+
+
+def policy_urls(docs_url: str) -> dict[str, str]:
+    base = docs_url if docs_url.endswith("/") else docs_url + "/"
+    if not base.startswith("https://"):
+        raise BuildError(f"--docs-url '{docs_url}' must be an https:// address")
+    return {key: base + page for key, page in POLICY_PAGES.items()}
+
+
+def set_docs_url(docs_url: str, skill_json: Path = SKILL_JSON) -> None:
+    """Point every locale's privacy policy and terms of use at the published docs/."""
+    manifest = json.loads(skill_json.read_text(encoding="utf-8"))
+    for urls in manifest["manifest"]["privacyAndCompliance"]["locales"].values():
+        urls.update(policy_urls(docs_url))
+    _write_json(skill_json, manifest)
+
+
+def certification_gaps(manifest: dict, docs_dir: Path = DOCS_DIR) -> list[str]:
+    """What still stands between this package and certification (development deploys work)."""
+    gaps = []
+    placeholder = set(policy_urls(PLACEHOLDER_DOCS_URL).values())
+    locales = manifest["manifest"]["privacyAndCompliance"]["locales"].values()
+    urls = [url for urls in locales for url in urls.values()]
+    if placeholder & set(urls):
+        gaps.append(f"skill.json policy URLs still on {PLACEHOLDER_DOCS_URL}: run with --docs-url")
+    for page in POLICY_PAGES.values():
+        source = docs_dir / page.replace(".html", ".md")
+        if FILL_IN_MARK in source.read_text(encoding="utf-8"):
+            gaps.append(f"{source.relative_to(ROOT)} still has '{FILL_IN_MARK} ...]' to complete")
+    return gaps
+
+
 def build_skill_package(out_dir: Path = SKILL_PACKAGE_DIR, *, endpoint: str | None = None) -> list[Path]:
-    """``skill.json`` and every locale's model; a model of a dropped locale is removed."""
+    """``skill.json``, every locale's model (a dropped locale's is removed) and the icons."""
     interaction_model = _interaction_model()
     manifest = json.loads(SKILL_JSON.read_text(encoding="utf-8"))
     check_manifest_locales(manifest, tuple(interaction_model.locales()))
     out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir.resolve() != SKILL_PACKAGE_DIR.resolve():
+        shutil.copytree(SKILL_PACKAGE_DIR / ASSETS, out_dir / ASSETS, dirs_exist_ok=True)
+    check_icons(manifest, out_dir)
     manifest_path = out_dir / "skill.json"
     _write_json(manifest_path, packaged_manifest(manifest, endpoint))
     # The models' own writer, so they match the committed copies byte for byte.
     models = interaction_model.write_models(out_dir / "interactionModels" / "custom")
-    return [manifest_path, *models]
+    icons = sorted(p for p in (out_dir / ASSETS).rglob("*") if p.is_file())
+    return [manifest_path, *models, *icons]
 
 
 def _interaction_model():
@@ -212,13 +278,51 @@ def zip_folder(folder: Path, zip_path: Path) -> Path:
     return zip_path
 
 
-def build_lambda(build_dir: Path = BUILD_DIR, *, profile: str = "default") -> Path:
+def runtime_python(version: str) -> str:
+    """An interpreter of the Lambda runtime's version: $LIMBER_LAMBDA_PYTHON, pythonX.Y on
+    PATH, or pyenv's. Bytecode is version-specific, so no other version will do."""
+    candidates = [os.environ.get("LIMBER_LAMBDA_PYTHON"), shutil.which(f"python{version}")]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates += sorted(str(p) for p in pyenv_root.glob(f"versions/{version}.*/bin/python{version}"))
+    for candidate in filter(None, candidates):
+        probe = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                               capture_output=True, text=True, check=False)  # fmt: skip
+        if probe.returncode == 0 and probe.stdout.strip() == version:
+            return candidate
+    raise BuildError(
+        f"the Lambda runtime is Python {version} (ask-resources.json), and its bytecode needs a "
+        f"Python {version} to compile it, but none was found: install one (`pyenv install "
+        f"{version}`, or your system's python{version}) or set LIMBER_LAMBDA_PYTHON to its path"
+    )
+
+
+def compile_bytecode(code_dir: Path, python: str) -> None:
+    """``__pycache__/*.cpython-3XX.pyc`` beside every module, as unchecked-hash pycs."""
+    command = [
+        python, "-m", "compileall", "-q", "-j", "0",
+        "--invalidation-mode", "unchecked-hash",
+        "-s", str(code_dir), "-p", LAMBDA_TASK_ROOT,  # co_filename: /var/task/...
+        str(code_dir),
+    ]  # fmt: skip
+    # A fixed hash seed: marshal writes set constants in hash order; this keeps them stable.
+    env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONWARNINGS": "ignore"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if result.returncode != 0:
+        raise BuildError(f"compiling bytecode with {python} failed:\n{result.stdout}\n{result.stderr}")
+
+
+def build_lambda(build_dir: Path = BUILD_DIR, *, profile: str = "default", bytecode: bool = True) -> Path:
+    version = lambda_python_version(profile)
+    python = runtime_python(version) if bytecode else None  # fail before the slow part
     code_dir = build_dir / "lambda"
     if code_dir.exists():
         shutil.rmtree(code_dir)
     code_dir.mkdir(parents=True)
     copy_sources(code_dir)
-    install_dependencies(code_dir, lambda_python_version(profile))
+    install_dependencies(code_dir, version)
+    if python:
+        compile_bytecode(code_dir, python)
     return zip_folder(code_dir, build_dir / "lambda.zip")
 
 
@@ -238,17 +342,27 @@ def main(argv: list[str] | None = None) -> int:
         "output recorded in .ask/ask-states.json by the last `ask deploy`)",
     )
     endpoint.add_argument("--no-endpoint", action="store_true", help="package as for a first deploy")
+    parser.add_argument(
+        "--docs-url",
+        help="write this base address of the published docs/ into every locale's privacy policy "
+        "and terms of use URL in skill.json, then build",
+    )
     parser.add_argument("--skip-package", action="store_true")
     parser.add_argument("--skip-lambda", action="store_true")
     args = parser.parse_args(argv)
 
     try:
+        if args.docs_url:
+            set_docs_url(args.docs_url)
+            print(f"skill.json: policy URLs now under {args.docs_url}")
         if not args.skip_package:
             endpoint = None if args.no_endpoint else args.endpoint or deployed_endpoint(args.profile)
             written = build_skill_package(args.skill_package_dir, endpoint=endpoint)
             print(f"skill package: {len(written)} files in {args.skill_package_dir}")
             if not endpoint:
                 print("  no Lambda ARN yet: endpoints and events are added by `ask deploy`")
+            for gap in certification_gaps(json.loads(SKILL_JSON.read_text(encoding="utf-8"))):
+                print(f"  not yet certifiable: {gap}")
         if not args.skip_lambda:
             zip_path = build_lambda(args.build_dir, profile=args.profile)
             print(f"lambda bundle: {zip_path} ({zip_path.stat().st_size / 1e6:.2f} MB)")

@@ -101,6 +101,11 @@ def check_response(envelope: dict) -> dict:
         _check_speech(reprompt, "reprompt")
     if stays_open and "outputSpeech" not in response:
         raise InvalidResponse("session stays open with nothing said")
+    for directive in response.get("directives") or []:
+        if directive.get("type") == "Connections.SendRequest":
+            # Alexa takes over the conversation for its own prompt (voice permissions).
+            if reprompt or stays_open:
+                raise InvalidResponse("Connections.SendRequest with a reprompt or an open session")
     card = response.get("card")
     if card:
         if card.get("type") not in ("Simple", "Standard", "LinkAccount", "AskForPermissionsConsent"):

@@ -13,13 +13,18 @@ import datetime as dt
 import http.server
 import json
 import posixpath
+import select
+import socket
 import threading
+import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import requests
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import SkillBuilder
@@ -32,6 +37,7 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 from limber.web.certificates import fetch_certificate_chain
+from limber.web.serve import ServeSettings, build_server
 
 SIGNING_DOMAIN = "echo-api.amazon.com"
 TEST_SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-limbertest01"
@@ -182,23 +188,58 @@ def s3_url(chain_name: str) -> str:
 
 @dataclass
 class CertificateServer:
-    """Serves PEM chains over loopback HTTP at /echo.api/<name>.pem and counts the hits."""
+    """Stands in for S3 over loopback HTTP: serves PEM chains at /echo.api/<name>.pem and
+    counts the hits.
+
+    Chains are sent after ``chain_delay`` seconds. Names it has no chain for get
+    ``unknown_status`` after ``unknown_delay`` seconds (S3
+    answers 403 for a missing key; the default 404 answers at once). Names starting with
+    ``held-`` wait until :meth:`release` (at most ``HOLD_LIMIT`` seconds), then get the same.
+    ``in_flight`` and ``peak`` count the GETs being answered at once (an answer the client
+    gave up on still counts until it is sent); ``fetching`` and ``fetch_peak`` count the calls
+    of :meth:`fetch` under way, as the certificate cache sees them.
+    """
 
     chains: dict[str, bytes]
+    unknown_status: int = 404
+    unknown_delay: float = 0.0
+    chain_delay: float = 0.0
     hits: Counter = field(default_factory=Counter)
+    in_flight: int = 0
+    peak: int = 0
+    paths: list[str] = field(default_factory=list)
+    fetching: int = 0
+    fetch_peak: int = 0
+
+    HOLD_LIMIT = 15.0
 
     def __post_init__(self) -> None:
         server = self
+        self._count_lock = threading.Lock()
+        self._released = threading.Event()
+        self._closing = threading.Event()
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                server._enter(self.path)
+                try:
+                    self._answer()
+                finally:
+                    server._leave()
+
+            def _answer(self) -> None:
                 path = posixpath.normpath(urlsplit(self.path).path)
                 name = posixpath.basename(path).removesuffix(".pem")
-                server.hits[name] += 1
                 body = server.chains.get(name)
                 if body is None or not path.startswith("/echo.api/"):
-                    self.send_error(404)
+                    if name.startswith("held-"):
+                        server._released.wait(server.HOLD_LIMIT)
+                    elif server.unknown_delay:
+                        server._closing.wait(server.unknown_delay)
+                    self.send_error(server.unknown_status)
                     return
+                if server.chain_delay:
+                    server._closing.wait(server.chain_delay)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/x-pem-file")
                 self.send_header("Content-Length", str(len(body)))
@@ -209,8 +250,22 @@ class CertificateServer:
                 pass
 
         self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._httpd.handle_error = lambda request, address: None  # clients that gave up
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()
+
+    def _enter(self, path: str) -> None:
+        name = posixpath.basename(urlsplit(path).path).removesuffix(".pem")
+        with self._count_lock:
+            self.hits[name] += 1
+            self.paths.append(path)
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+
+    def _leave(self) -> None:
+        with self._count_lock:
+            self.in_flight -= 1
 
     @property
     def base_url(self) -> str:
@@ -218,9 +273,29 @@ class CertificateServer:
 
     def fetch(self, url: str) -> bytes:
         """A fetcher for CertificateCache: same path, but from this loopback server."""
-        return fetch_certificate_chain(self.base_url + urlsplit(url).path)
+        with self._count_lock:
+            self.fetching += 1
+            self.fetch_peak = max(self.fetch_peak, self.fetching)
+        try:
+            return fetch_certificate_chain(self.base_url + urlsplit(url).path)
+        finally:
+            with self._count_lock:
+                self.fetching -= 1
+
+    def release(self) -> None:
+        self._released.set()
+
+    def wait_for_in_flight(self, count: int, timeout: float = 5.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.in_flight >= count:
+                return True
+            time.sleep(0.01)
+        return False
 
     def close(self) -> None:
+        self._released.set()
+        self._closing.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(5)
@@ -228,9 +303,24 @@ class CertificateServer:
 
 @contextlib.contextmanager
 def running_waitress(app, threads: int = 4, **options) -> Iterator[str]:
-    """Serve ``app`` with waitress on a free loopback port; yield its base URL. ``options``
-    go to waitress (e.g. ``connection_limit``)."""
+    """Serve ``app`` with plain waitress on a free loopback port; yield its base URL.
+    ``options`` go to waitress (e.g. ``connection_limit``)."""
     server = create_server(app, host="127.0.0.1", port=0, threads=threads, **options)
+    with _serving(server) as base_url:
+        yield base_url
+
+
+@contextlib.contextmanager
+def running_limber(app, **settings) -> Iterator[str]:
+    """Serve ``app`` the way ``python -m limber.web`` does (limber.web.serve), on a free
+    loopback port; ``settings`` override :class:`ServeSettings` fields. Yields the base URL."""
+    server = build_server(app, ServeSettings(listen="127.0.0.1:0", **settings))
+    with _serving(server) as base_url:
+        yield base_url
+
+
+@contextlib.contextmanager
+def _serving(server) -> Iterator[str]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -329,3 +419,115 @@ def localhost_tls_files(folder: Path) -> tuple[Path, Path, Path]:
         )
     )
     return ca_file, chain_file, key_file
+
+
+# --- attackers for the web host's tests and bench/flood.py (loopback only, bounded) ---
+
+
+class SlowHeaderClients:
+    """``count`` sockets that each send a request head one byte every ``interval`` seconds and
+    never finish it (slowloris); with ``reconnect`` a socket the server closes is replaced.
+    One thread drives them all; :meth:`stop` closes everything."""
+
+    HEAD = b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    FILLER = b"X-Slow: 1\r\n"
+
+    def __init__(self, base_url: str, count: int, interval: float = 0.3, reconnect: bool = True) -> None:
+        host, port = base_url.removeprefix("http://").rsplit(":", 1)
+        self._address = (host, int(port))
+        self._count = count
+        self._interval = interval
+        self._reconnect = reconnect
+        self._stop = threading.Event()
+        self._sockets: list[tuple[socket.socket, int] | None] = [None] * count
+        self.opened = 0
+        self.closed_by_server = 0
+        self._thread = threading.Thread(target=self._drive, daemon=True)
+
+    def __enter__(self) -> SlowHeaderClients:
+        for index in range(self._count):
+            self._open(index)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join(10)
+        for slot in self._sockets:
+            if slot is not None:
+                slot[0].close()
+
+    def _open(self, index: int) -> None:
+        try:
+            sock = socket.create_connection(self._address, timeout=2)
+        except OSError:
+            self._sockets[index] = None
+            return
+        sock.setblocking(False)
+        self._sockets[index] = (sock, 0)
+        self.opened += 1
+
+    def _drive(self) -> None:
+        while not self._stop.wait(self._interval):
+            live = [slot[0] for slot in self._sockets if slot is not None]
+            readable, _, _ = select.select(live, [], [], 0) if live else ([], [], [])
+            closed = set(readable)  # a slow request never gets an answer: readable means closed
+            for index, slot in enumerate(self._sockets):
+                if slot is None:
+                    if self._reconnect:
+                        self._open(index)
+                    continue
+                sock, sent = slot
+                stream = self.HEAD + self.FILLER * 10_000
+                try:
+                    if sock in closed:
+                        raise ConnectionResetError
+                    sock.send(stream[sent : sent + 1])
+                    self._sockets[index] = (sock, sent + 1)
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    self.closed_by_server += 1
+                    sock.close()
+                    self._sockets[index] = None
+                    if self._reconnect:
+                        self._open(index)
+
+
+def forged_headers(cert_url: str) -> dict[str, str]:
+    """Headers naming ``cert_url`` with a well-formed (base64, 256-byte) but wrong signature."""
+    return {
+        "Content-Type": "application/json",
+        "SignatureCertChainUrl": cert_url,
+        "Signature-256": base64.b64encode(b"\x01" * 256).decode("ascii"),
+    }
+
+
+def flood_certificate_urls(
+    base_url: str,
+    stop: threading.Event,
+    tally: Counter,
+    per_second: float | None = None,
+    body: bytes | None = None,
+    url_every: float | None = None,
+) -> None:
+    """One attacker connection: until ``stop``, POST requests each naming a new, well-formed
+    certificate URL (with ``url_every``, one new URL every that many seconds, shared by all
+    attackers in the process); ``per_second`` paces it (None: as fast as answers come). Counts
+    status codes (and "error" for failed connections) in ``tally``."""
+    body = body or encode(alexa_request())
+    session = requests.Session()
+    interval = 1.0 / per_second if per_second else 0.0
+    next_send = time.monotonic()
+    while not stop.is_set():
+        name = f"shared-{int(time.monotonic() / url_every)}" if url_every else uuid.uuid4().hex
+        url = f"{S3_PREFIX}attack-{name}.pem"
+        try:
+            response = session.post(f"{base_url}/", data=body, headers=forged_headers(url), timeout=15)
+            tally[response.status_code] += 1
+        except requests.RequestException:
+            tally["error"] += 1
+            session = requests.Session()
+        if interval:
+            next_send += interval
+            stop.wait(max(0.0, next_send - time.monotonic()))

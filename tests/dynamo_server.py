@@ -7,6 +7,9 @@ keeps its data in memory, so tables are gone after a restart.
 
 ``ThrottlingProxy`` sits between a client and moto: it answers the next N requests with the
 400 + JSON error body that DynamoDB sends when throttling, and forwards everything else.
+
+``HungServer`` is a store that accepts connections and never answers: it reads whatever
+arrives and keeps every socket open until stopped.
 """
 
 from __future__ import annotations
@@ -61,8 +64,28 @@ def _answers(url: str) -> bool:
         connection.close()
 
 
+# ``python -m moto.server`` serves requests on many threads, and moto's DynamoDB backend has
+# no locks: two conditional PutItems from the same version can both pass their check, which
+# DynamoDB never allows for one item (the concurrency tests saw 58 of 60 finishes kept).
+# One lock around the application gives moto DynamoDB's per-item atomicity (connections
+# are still served on threads, kept alive); the rest is moto.server.main unchanged.
+_MOTO_ONE_AT_A_TIME = """
+import sys, threading
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication, MotoRequestHandler, create_backend_app,
+)
+app, lock = DomainDispatcherApplication(create_backend_app), threading.Lock()
+def one_at_a_time(environ, start_response):
+    with lock:
+        return list(app(environ, start_response))
+run_simple(sys.argv[1], int(sys.argv[2]), one_at_a_time, threaded=True, request_handler=MotoRequestHandler)
+"""
+
+
 class MotoServer:
-    """moto's server mode; keeps its data in memory, so a restart starts empty."""
+    """moto's server mode, one request at a time (see above); keeps its data in memory, so
+    a restart starts empty."""
 
     name = "moto server"
 
@@ -72,10 +95,10 @@ class MotoServer:
         self._process: subprocess.Popen[bytes] | None = None
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(self.port)]
+        return [sys.executable, "-c", _MOTO_ONE_AT_A_TIME, HOST, str(self.port)]
 
     def start(self) -> None:
-        env = {**os.environ, **FAKE_AWS_ENV}
+        env = {**os.environ, **FAKE_AWS_ENV, "MOTO_PORT": str(self.port)}
         self._process = subprocess.Popen(
             self.command(),
             env=env,
@@ -218,3 +241,57 @@ class ThrottlingProxy:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class HungServer:
+    """Listens on loopback, accepts every connection, reads requests, never answers."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server((HOST, 0))
+        self._listener.settimeout(0.2)
+        self.url = f"http://{HOST}:{self._listener.getsockname()[1]}"
+        self.accepted = 0
+        self.received = 0  # bytes of requests swallowed
+        self._stopping = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with self._lock:
+                self.accepted += 1
+                self._sockets.append(connection)
+            threading.Thread(target=self._swallow, args=(connection,), daemon=True).start()
+
+    def _swallow(self, connection: socket.socket) -> None:
+        connection.settimeout(0.2)
+        while not self._stopping.is_set():
+            try:
+                data = connection.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if not data:
+                return
+            with self._lock:
+                self.received += len(data)
+
+    def __enter__(self) -> HungServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stopping.set()
+        self._listener.close()
+        self._thread.join(timeout=5)
+        with self._lock:
+            for connection in self._sockets:
+                connection.close()

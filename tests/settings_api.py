@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-import ssl
-import threading
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from alexa_test_certs import localhost_tls_files
+from https_stand_in import https_stand_in
 
 TIME_ZONE_PATH = re.compile(r"^/v2/devices/([^/]+)/settings/System\.timeZone$")
 
@@ -29,7 +27,6 @@ class SettingsApi:
 @contextmanager
 def settings_api(folder: Path, monkeypatch):
     """Run the server; trust its CA (for ``requests``) only inside the block."""
-    ca_file, chain_file, key_file = localhost_tls_files(folder)
     state = SettingsApi()
 
     class Handler(BaseHTTPRequestHandler):
@@ -49,16 +46,6 @@ def settings_api(folder: Path, monkeypatch):
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(chain_file, key_file)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca_file))
-    state.url = f"https://localhost:{server.server_address[1]}"
-    try:
+    with https_stand_in(folder, monkeypatch, Handler) as url:
+        state.url = url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -102,8 +102,9 @@ def test_no_routine_repeats_a_stretch(library):
         assert len(ids) == len(set(ids)), routine.id
 
 
-def test_every_stretch_is_used_by_a_routine(library):
+def test_every_stretch_is_used_by_a_routine_or_as_an_alternative(library):
     used = {s.id for r in library.routines for s in r.stretches}
+    used |= {s.alternative for s in library.stretches.values() if s.alternative}
     assert set(library.stretches) - used == set()
 
 
@@ -275,6 +276,9 @@ def tree(tmp_path: Path) -> Path:
     """A writable copy of the shipped content."""
     shutil.copytree(content_dir() / "stretches", tmp_path / "stretches")
     shutil.copytree(content_dir() / "routines", tmp_path / "routines")
+    for extra in ("movement.toml", "pain_education.toml"):
+        if (content_dir() / extra).exists():
+            shutil.copy(content_dir() / extra, tmp_path / extra)
     return tmp_path
 
 
@@ -536,3 +540,125 @@ def test_folder_without_routines_is_refused(tree):
     shutil.rmtree(tree / "routines")
     (tree / "routines").mkdir()
     assert refusal(tree) == f"{tree}: no routines found under routines/"
+
+
+def test_a_skip_reason_said_twice_is_refused(tree):
+    data = read(tree, "stretches", "childs_pose")
+    data["skip_if"] = [*data["skip_if"], "you have had a hip replacement and were told not to kneel"]
+    write(tree, "stretches", "childs_pose", data)
+    message = refusal(tree)
+    assert names_stretch(message, "childs_pose")
+    assert "field 'skip_if' items 3 and 5 both begin 'you have had a hip replacement'" in message
+
+
+def test_a_stretch_in_an_unknown_position_is_refused(tree):
+    message = break_stretch(tree, "pelvic_tilt", position="upside_down")
+    assert names_stretch(message, "pelvic_tilt")
+    assert "field 'position' is 'upside_down', not one of: chair, " in message
+
+
+def test_set_up_moves_must_match_the_lines_and_name_known_moves(tree):
+    message = break_stretch(tree, "pelvic_tilt", setup_moves=["", "turn_over"])
+    assert message.endswith("field 'setup_moves' has 2 items for 3 set-up lines")
+    message = break_stretch(tree, "pelvic_tilt", setup_moves=["", "cartwheel", ""])
+    assert message.endswith("field 'setup_moves' item 2 is 'cartwheel', not a move")
+
+
+def test_movement_table_is_required_and_checked(tree):
+    path = tree / "movement.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('move = "turn_over"', 'move = "somersault"'), encoding="utf-8")
+    assert "field 'move' is 'somersault', not a move" in refusal(tree)
+    path.unlink()
+    assert refusal(tree) == f"{tree}: movement.toml is missing"
+
+
+def test_a_routine_starting_in_an_unknown_position_is_refused(tree):
+    data = read(tree, "routines", "desk_reset")
+    data["starts_in"] = "sofa"
+    write(tree, "routines", "desk_reset", data)
+    assert refusal(tree).endswith("field 'starts_in' is 'sofa', not a position in movement.toml")
+
+
+def test_every_stretch_names_its_position(library):
+    for stretch in library.stretches.values():
+        assert stretch.position in library.movement.places, stretch.id
+
+
+# --- a way for every body -------------------------------------------------------------------
+
+
+def on_the_floor(library, stretch) -> bool:
+    return library.movement.places[stretch.position].group == "floor"
+
+
+def test_every_stretch_has_an_easier_version_with_its_source(library):
+    for stretch in library.stretches.values():
+        easier = stretch.easier
+        assert easier is not None, stretch.id
+        assert easier.say.isascii() and not UNSPEAKABLE.search(easier.say), stretch.id
+        assert easier.say.endswith(".") and len(easier.say) <= 160, stretch.id
+        assert easier.sources and all(s.url.startswith("https://") for s in easier.sources), stretch.id
+        if easier.hold_seconds:
+            assert stretch.hold_seconds and easier.hold_seconds <= stretch.hold_seconds, stretch.id
+        if easier.reps:
+            assert stretch.reps and easier.reps <= stretch.reps, stretch.id
+
+
+def test_every_floor_or_kneeling_stretch_has_a_chair_or_standing_alternative(library):
+    for stretch in library.stretches.values():
+        if on_the_floor(library, stretch):
+            alternative = stretch.alternative_stretch
+            assert alternative is not None, stretch.id
+            assert not on_the_floor(library, alternative), stretch.id
+            assert alternative.sources and alternative.easier, stretch.id
+
+
+def test_every_routine_has_a_no_floor_version_that_loads(library):
+    for routine in library.routines:
+        no_floor = library.variant(routine.id, "no_floor")
+        assert no_floor is library.routine(f"{routine.id}_no_floor")
+        assert len(no_floor.stretches) == len(routine.stretches)
+        assert not any(on_the_floor(library, s) for s in no_floor.stretches), no_floor.id
+        assert len({s.id for s in no_floor.stretches}) == len(no_floor.stretches)
+        assert no_floor.name.startswith(routine.name) and no_floor not in library.routines
+
+
+def minutes_of(routine) -> float:
+    return sum(step_speech(routine, i, None).estimated_seconds for i in range(len(steps_of(routine)))) / 60
+
+
+def test_every_routine_has_a_quick_version_of_about_five_minutes(library):
+    for routine in library.routines:
+        quick = library.variant(routine.id, "quick")
+        assert quick is library.routine(f"{routine.id}_quick")
+        assert 2 <= len(quick.stretches) < len(routine.stretches)
+        assert {s.id for s in quick.stretches} <= {s.id for s in routine.stretches}
+        assert all(s.sets == 1 for s in quick.stretches)
+        assert 3.5 <= minutes_of(quick) <= 6.0, f"{quick.id}: {minutes_of(quick):.1f} minutes"
+        assert minutes_of(quick) < minutes_of(routine)
+
+
+def test_a_floor_stretch_without_an_alternative_is_refused(tree):
+    message = break_stretch(tree, "pelvic_tilt", alternative=None)
+    assert names_stretch(message, "pelvic_tilt")
+    assert message.endswith("field 'alternative' is missing: a floor stretch needs a chair or standing one")
+
+
+def test_an_alternative_on_the_floor_too_is_refused(tree):
+    message = break_stretch(tree, "pelvic_tilt", alternative="knee_rolls")
+    assert message.endswith("field 'alternative' 'knee_rolls' is on the floor too")
+
+
+def test_a_stretch_without_an_easier_version_is_refused(tree):
+    message = break_stretch(tree, "hip_hinge", easier=None)
+    assert message.endswith("field 'easier' is missing")
+    message = break_stretch(tree, "hip_hinge", easier={"say": "Go gently.", "sources": []})
+    assert message.endswith("easier: field 'sources' needs at least one source")
+
+
+def test_a_quick_version_must_come_from_the_routine(tree):
+    data = read(tree, "routines", "desk_reset")
+    data["quick"] = ["seated_twist", "camel_stretch"]
+    write(tree, "routines", "desk_reset", data)
+    assert refusal(tree).endswith("field 'quick' names ['camel_stretch'], not in the routine's stretches")

@@ -117,7 +117,10 @@ def test_console_reads_piped_lines_and_exits_0_at_the_end():
         "Stretch 1 of 7: side-lying hip swing, right side."
     )
     assert "You're on stretch 1 of 7" in out
-    assert "Sorry" in out.split("> what's the weather")[1]
+    # An unknown request reaches the intent the model's slot-only sample makes a catch-all, as on
+    # a device (tests/test_nlu.py), or the fallback without one; it never moves the routine on.
+    after = out.split("> what's the weather")[1]
+    assert "Limber:" in after and "Stretch 2 of 7" not in after
 
 
 def test_console_with_no_input_just_launches():

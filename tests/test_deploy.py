@@ -1,10 +1,12 @@
-"""The deployment: CloudFormation template, skill manifest, skill package and Lambda bundle.
+"""The deployment: CloudFormation template, skill manifest, skill package, Lambda bundle, set-up.
 
-Fast checks read the files the ASK CLI deploys; the Lambda bundle is built once per session
-with the real build command (pip fetches the pure-Python wheels). The slow tests run that
-bundle the way Lambda does: unpacked into an empty folder, in a fresh virtual environment that
-holds only boto3, against DynamoDB served over HTTP by a moto server on 127.0.0.1 that refuses
-any action the template's role does not grant.
+Fast checks read the files the ASK CLI deploys. The template is also deployed, with the
+parameters the CLI passes, to a moto server on 127.0.0.1 (CloudFormation, S3, Lambda, IAM
+and DynamoDB over HTTP). The Lambda bundle is built once per session with the real build
+command (pip fetches the pure-Python wheels). The slow tests run that bundle the way Lambda
+does: unpacked into an empty folder, in a fresh virtual environment that holds only boto3,
+with the environment the deployed stack gave the function, against the table the stack
+created, on a moto server that refuses any action the stack's role does not grant.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.parse
 import zipfile
 from pathlib import Path
 
 import pytest
 from ask_sdk_model_runtime import DefaultSerializer
 from cfnlint.decode import cfn_yaml
+from PIL import Image
 
 from dynamo_server import FAKE_AWS_ENV, MotoServer
 
@@ -34,16 +38,21 @@ TEMPLATE = ROOT / "infrastructure" / "cfn-deployer" / "skill-stack.yaml"
 SKILL_JSON = ROOT / "skill.json"
 ASK_RESOURCES = ROOT / "ask-resources.json"
 DEPLOY_DOC = ROOT / "docs" / "deploy.md"
+README = ROOT / "README.md"
+PRIVACY_POLICY = ROOT / "docs" / "privacy-policy.md"
+TERMS_OF_USE = ROOT / "docs" / "terms-of-use.md"
+LOCALES = ["en-US", "en-GB", "en-CA", "en-AU", "en-IN"]
 ENVELOPE_TYPE = "ask_smapi_model.v1.skill.manifest.skill_manifest_envelope.SkillManifestEnvelope"
 # Passed by @ask-cli/cfn-deployer on every deploy (lib/builtins/deploy-delegates/cfn-deployer).
 CLI_PARAMETERS = {"SkillId", "LambdaRuntime", "LambdaHandler", "CodeBucket", "CodeKey", "CodeVersion"}
 CLI_RESERVED_PARAMETERS = CLI_PARAMETERS | {"SkillClientId", "SkillClientSecret"}
-TABLE_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
 LOG_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
-BUNDLE_TARGET_BYTES = 2_000_000
+LAMBDA_ZIP_LIMIT_BYTES = 50 * 1024 * 1024  # a zip uploaded for a function
+LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024
 
 
 import build  # noqa: E402  scripts/ is on pytest's path (pyproject)
+import icons  # noqa: E402
 
 
 @functools.cache
@@ -88,11 +97,12 @@ def test_template_passes_cfn_lint_without_errors_or_warnings():
 def test_template_declares_every_parameter_the_cli_passes():
     parameters = template()["Parameters"]
     assert CLI_PARAMETERS <= set(parameters)
-    ours = user_config()["cfn"]["parameters"]
+    ours = user_config().get("cfn", {}).get("parameters", {})
     assert not set(ours) & CLI_RESERVED_PARAMETERS  # the CLI refuses these names
     for name, spec in parameters.items():
         assert name in CLI_PARAMETERS or name in ours or "Default" in spec, name
     assert set(ours) <= set(parameters)
+    assert all(isinstance(value, str) for value in ours.values())  # CloudFormation takes strings
 
 
 def test_function_runs_python_3_12_on_arm64_with_the_configured_handler():
@@ -125,7 +135,7 @@ def test_function_environment_names_the_table_and_the_skill():
     }
 
 
-def test_progress_table_is_on_demand_encrypted_recoverable_protected_and_expiring():
+def test_progress_table_is_on_demand_encrypted_recoverable_and_expiring():
     table = resource("ProgressTable", "AWS::DynamoDB::Table")
     assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
     assert table["AttributeDefinitions"] == [{"AttributeName": "id", "AttributeType": "S"}]
@@ -133,11 +143,90 @@ def test_progress_table_is_on_demand_encrypted_recoverable_protected_and_expirin
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert table["SSESpecification"] == {"SSEEnabled": True}
-    assert table["DeletionProtectionEnabled"] is True
     assert len(resources_of("AWS::DynamoDB::Table")) == 1
 
 
-def test_role_grants_only_four_item_actions_on_the_table_and_logging_to_its_own_group():
+def test_table_name_comes_from_the_stack_not_a_fixed_name():
+    assert resource("ProgressTable", "AWS::DynamoDB::Table")["TableName"] == {
+        "Fn::Sub": "${AWS::StackName}-progress"
+    }
+    assert "limber-progress" not in TEMPLATE.read_text(encoding="utf-8")
+    assert "limber-progress" not in ASK_RESOURCES.read_text(encoding="utf-8")
+
+
+def test_progress_outlives_the_stack_but_a_failed_first_create_rolls_back_cleanly():
+    # `ask deploy` polls the stack until its status ends in _COMPLETE (cfn-deployer helper.js,
+    # _waitForStackDeploy). A rollback that cannot delete a resource ends in ROLLBACK_FAILED,
+    # and the CLI waits for ever; a deletion-protected table is such a resource. So nothing
+    # the stack creates may be protected from deletion on the rollback of its first create...
+    for logical_id, spec in template()["Resources"].items():
+        policy = spec.get("DeletionPolicy", "Delete")
+        if policy in {"Delete", "RetainExceptOnCreate"}:  # deleted when a first create rolls back
+            assert spec["Properties"].get("DeletionProtectionEnabled", False) is False, logical_id
+    # ... while the table, once created, survives a stack delete and a replacing update.
+    table = template()["Resources"]["ProgressTable"]
+    assert table["DeletionPolicy"] == "RetainExceptOnCreate"
+    assert table["UpdateReplacePolicy"] == "Retain"
+
+
+def test_reserved_concurrency_is_a_parameter_that_is_off_by_default():
+    parameter = template()["Parameters"]["ReservedConcurrency"]
+    assert (parameter["Type"], parameter["Default"], parameter["MinValue"]) == ("Number", 0, 0)
+    assert template()["Conditions"]["ReservesConcurrency"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ReservedConcurrency"}, 0]}]
+    }
+    function = resource("SkillFunction", "AWS::Lambda::Function")
+    assert function["ReservedConcurrentExecutions"] == {
+        "Fn::If": ["ReservesConcurrency", {"Ref": "ReservedConcurrency"}, {"Ref": "AWS::NoValue"}]
+    }
+    assert user_config()["cfn"]["parameters"]["ReservedConcurrency"] == "0"
+
+
+def dynamodb_operations_in_code() -> dict[str, str]:
+    """{IAM action: where}, for every DynamoDB client operation named in a module using boto3.
+
+    An operation counts wherever its client method name appears in such a module: called as
+    an attribute (``client.get_item(...)``) or passed as a string (``self._call("get_item")``).
+    botocore's own service model maps method names to API (and so IAM action) names.
+    """
+    import boto3
+
+    client = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="x",
+                          aws_secret_access_key="x")  # fmt: skip
+    methods = client.meta.method_to_api_mapping  # e.g. "get_item" -> "GetItem"
+    found = {}
+    for path in sorted((ROOT / "lambda" / "limber").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {
+            alias.name.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])
+        }
+        if not imported & {"boto3", "botocore"}:
+            continue
+        for node in ast.walk(tree):
+            name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "value", None)
+            if isinstance(name, str) and name in methods:
+                found[f"dynamodb:{methods[name]}"] = f"{path.relative_to(ROOT)}:{node.lineno}"
+    return found
+
+
+def test_code_scan_finds_the_adapter_calls():
+    # The scan itself: the adapter reads, writes and deletes, so these three must be found.
+    found = dynamodb_operations_in_code()
+    assert {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"} <= set(found), found
+    assert all(where.startswith("lambda/limber/storage/") for where in found.values()), found
+
+
+def role_table_actions() -> set[str]:
+    role = resource("SkillRole", "AWS::IAM::Role")
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    on_table = [s for s in statements if s["Resource"] == {"Fn::GetAtt": ["ProgressTable", "Arn"]}]
+    return {a for s in on_table for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+
+
+def test_role_grants_exactly_the_table_calls_the_code_makes_and_logging_to_its_own_group():
     role = resource("SkillRole", "AWS::IAM::Role")
     assert "ManagedPolicyArns" not in role
     statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
@@ -149,11 +238,16 @@ def test_role_grants_only_four_item_actions_on_the_table_and_logging_to_its_own_
         assert not any("*" in action for action in actions)
         grants[json.dumps(statement["Resource"], sort_keys=True)] = set(actions)
     assert grants == {
-        json.dumps({"Fn::GetAtt": ["ProgressTable", "Arn"]}): TABLE_ACTIONS,
+        json.dumps({"Fn::GetAtt": ["ProgressTable", "Arn"]}): set(dynamodb_operations_in_code()),
         json.dumps({"Fn::GetAtt": ["SkillLogGroup", "Arn"]}): LOG_ACTIONS,
     }
     assert len(resources_of("AWS::IAM::Role")) == 1
     assert not resources_of("AWS::IAM::Policy") and not resources_of("AWS::IAM::ManagedPolicy")
+
+
+def test_deploy_doc_lists_the_granted_table_actions():
+    documented = set(re.findall(r"dynamodb:\w+", DEPLOY_DOC.read_text(encoding="utf-8")))
+    assert documented == role_table_actions()
 
 
 def test_function_logs_to_the_stack_log_group_which_expires_entries():
@@ -251,22 +345,164 @@ def test_manifest_leaves_the_invocation_name_to_the_interaction_model():
     assert not {key for key in all_keys(manifest()) if "invocation" in key.lower()}
 
 
-@pytest.mark.parametrize("locale", ["en-US", "en-GB", "en-CA", "en-AU", "en-IN"])
-def test_store_listing_says_it_is_not_medical_advice(locale):
+DISCLAIMER = "not a substitute for professional medical advice"
+
+
+def sentences(text: str) -> list[str]:
+    return [part.strip() for part in re.split(r"(?<=[.;:!?])\s+", text) if part.strip()]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_store_listing_says_it_is_not_a_substitute_for_professional_medical_advice(locale):
     listing = manifest()["manifest"]["publishingInformation"]["locales"][locale]
     assert listing["name"] == "Limber"
     assert 0 < len(listing["summary"]) <= 160
-    assert "not medical advice" in listing["description"].lower()
+    assert len(listing["description"]) <= 4000
+    assert DISCLAIMER in listing["description"]
+    assert DISCLAIMER in listing["summary"].lower()
     assert listing["keywords"]
-    urls = manifest()["manifest"]["privacyAndCompliance"]["locales"][locale]
-    assert all(url.startswith("https://") for url in urls.values())
 
 
-def test_privacy_placeholders_are_documented_for_replacement():
-    doc = DEPLOY_DOC.read_text(encoding="utf-8")
-    for urls in manifest()["manifest"]["privacyAndCompliance"]["locales"].values():
-        for url in urls.values():
-            assert url in doc
+@pytest.mark.parametrize("locale", LOCALES)
+def test_store_listing_promises_no_emergency_judgement(locale):
+    # Limber may route someone towards help, but the listing must not promise to tell them
+    # whether to call an emergency number; it tells them to call if they think it is one.
+    listing = manifest()["manifest"]["publishingInformation"]["locales"][locale]
+    text = listing["summary"] + " " + listing["description"]
+    mentions = [s for s in sentences(text) if "emergenc" in s.lower()]
+    assert mentions
+    for sentence in mentions:
+        promise = re.search(r"\b(whether|tells?|decides?|will|lets? you know)\b", sentence, re.I)
+        assert not promise or re.search(r"\bcannot\b|\bcan't\b", sentence), sentence
+    assert "If you think you may have an emergency, call your local emergency number." in text
+    assert not re.search(r"sav(e|es|ing) (your )?li(fe|ves)", text, re.I)
+
+
+def test_the_disclaimer_check_catches_the_old_promise():
+    old = ("If you ask whether something is dangerous, Limber asks a few safety questions and tells "
+           "you whether to call your local emergency number, get urgent care, see a doctor.")  # fmt: skip
+    mentions = [s for s in sentences(old) if "emergenc" in s.lower()]
+    assert re.search(r"\b(whether|tells?)\b", mentions[0]) and "cannot" not in mentions[0]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_locale_names_both_store_icons_in_the_package(locale):
+    listing = manifest()["manifest"]["publishingInformation"]["locales"][locale]
+    sizes = {"smallIconUri": 108, "largeIconUri": 512}
+    for key, size in sizes.items():
+        uri = listing[key]
+        assert uri.startswith("file://assets/images/"), uri
+        path = build.SKILL_PACKAGE_DIR / uri.removeprefix("file://")
+        with Image.open(path) as image:
+            assert (image.format, image.size) == ("PNG", (size, size))
+            assert image.mode in {"RGB", "RGBA"}
+
+
+def test_icons_are_what_the_drawing_script_draws(tmp_path):
+    # Redrawn from scripts/icons.py and compared pixel by pixel with the committed files.
+    assert icons.differing_icons() == []
+    written = icons.write_icons(tmp_path)
+    assert [p.name for p in written] == [name for name, _ in icons.ICONS.values()]
+    for path in written:
+        with Image.open(path) as drawn, Image.open(icons.ICON_DIR / path.name) as committed:
+            assert drawn.convert("RGB").tobytes() == committed.convert("RGB").tobytes()
+
+
+def test_icon_check_notices_a_changed_icon(tmp_path):
+    icons.write_icons(tmp_path)
+    small = tmp_path / icons.ICONS["small"][0]
+    with Image.open(small) as image:
+        changed = image.convert("RGB")
+    changed.putpixel((54, 54), (255, 0, 0))
+    changed.save(small)
+    assert icons.differing_icons(tmp_path) == [small]
+
+
+def test_icon_is_a_figure_inside_the_circle_the_store_crops_to():
+    with Image.open(icons.icon_path("large")) as image:
+        pixels = image.convert("RGB")
+    white = [(x, y) for x in range(0, 512, 4) for y in range(0, 512, 4) if min(pixels.getpixel((x, y))) > 240]
+    assert len(white) > 200  # the figure is drawn
+    assert all((x - 256) ** 2 + (y - 256) ** 2 < 240**2 for x, y in white)  # and stays in the circle
+
+
+def front_matter(path: Path) -> dict[str, str]:
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("---\n"), path
+    block = text.split("---\n", 2)[1]
+    return dict(line.split(": ", 1) for line in block.splitlines() if line)
+
+
+def test_policy_urls_point_at_the_published_docs_pages():
+    # docs/ is published as a site (README "Deploying"); each policy page fixes its own address
+    # with a permalink, and every locale points at the same base plus that address.
+    pages = {"privacyPolicyUrl": PRIVACY_POLICY, "termsOfUseUrl": TERMS_OF_USE}
+    bases = set()
+    for locale in LOCALES:
+        urls = manifest()["manifest"]["privacyAndCompliance"]["locales"][locale]
+        assert set(urls) == set(pages)
+        for key, page in pages.items():
+            permalink = front_matter(page)["permalink"]
+            assert urls[key].endswith(permalink), (locale, key)
+            bases.add(urls[key].removesuffix(permalink.lstrip("/")))
+    (base,) = bases
+    assert base.startswith("https://") and base.endswith("/")
+    assert build.policy_urls(base) == manifest()["manifest"]["privacyAndCompliance"]["locales"]["en-US"]
+
+
+def test_readme_and_deploy_doc_say_where_the_policies_are_published():
+    base = build.PLACEHOLDER_DOCS_URL
+    for doc in (README, DEPLOY_DOC):
+        text = " ".join(doc.read_text(encoding="utf-8").split())
+        assert "GitHub Pages" in text and "--docs-url" in text, doc
+        assert "privacy-policy.html" in text and "terms-of-use.html" in text, doc
+    assert base in DEPLOY_DOC.read_text(encoding="utf-8")
+
+
+def test_docs_url_rewrites_every_locale_and_the_placeholder_is_reported(tmp_path):
+    copy = tmp_path / "skill.json"
+    shutil.copy(SKILL_JSON, copy)
+    placeholder_gaps = build.certification_gaps(json.loads(copy.read_text()))
+    assert any("--docs-url" in gap for gap in placeholder_gaps) == (
+        build.PLACEHOLDER_DOCS_URL in SKILL_JSON.read_text(encoding="utf-8")
+    )
+    build.set_docs_url("https://limber-owner.github.io/limber", copy)
+    rewritten = json.loads(copy.read_text())
+    for urls in rewritten["manifest"]["privacyAndCompliance"]["locales"].values():
+        assert urls == {
+            "privacyPolicyUrl": "https://limber-owner.github.io/limber/privacy-policy.html",
+            "termsOfUseUrl": "https://limber-owner.github.io/limber/terms-of-use.html",
+        }
+    assert not any("--docs-url" in gap for gap in build.certification_gaps(rewritten))
+    assert deserialize_manifest(rewritten)  # still a valid manifest
+    with pytest.raises(build.BuildError, match="https"):
+        build.set_docs_url("http://limber-owner.github.io/limber/", copy)
+
+
+def test_policies_say_what_the_deployment_does_with_the_data():
+    policy = " ".join(PRIVACY_POLICY.read_text(encoding="utf-8").split())
+    table = resource("ProgressTable", "AWS::DynamoDB::Table")
+    retention = resource("SkillLogGroup", "AWS::Logs::LogGroup")["RetentionInDays"]
+    # Point-in-time recovery keeps 35 days of backups that deleting a record does not reach.
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert "point-in-time recovery" in policy and "35 days" in policy
+    assert "does not remove it from these backups" in policy
+    assert f"deleted after {retention} days" in policy
+    assert "13 months" in policy and "SHA-256" in policy
+    assert "delete my data" in policy.lower() and "disable the skill" in policy
+    assert "never stored" in policy  # screening answers
+    terms = " ".join(TERMS_OF_USE.read_text(encoding="utf-8").split())
+    assert DISCLAIMER in terms and "call your local emergency number" in terms
+    for locale in LOCALES:
+        description = manifest()["manifest"]["publishingInformation"]["locales"][locale]["description"]
+        assert "35 days" in description and "13 months" in description and "delete my data" in description
+
+
+def test_policy_ttl_matches_the_adapter():
+    from limber.storage import dynamodb
+
+    months = dynamodb.TTL_SECONDS / (365.25 / 12 * 24 * 3600)
+    assert round(months) == 13
 
 
 # --- example phrases against the interaction model ---------------------------------------------
@@ -450,7 +686,7 @@ def test_zip_leaves_out_tests_caches_local_hosts_and_the_aws_sdk(lambda_build):
     names = zip_names(lambda_build / "lambda.zip")
     tops = {name.split("/", 1)[0] for name in names}
     assert not tops & {"tests", "boto3", "botocore", "s3transfer", "jmespath", "bin"}
-    assert not any("__pycache__" in n or n.endswith((".pyc", ".so", ".pyd")) for n in names)
+    assert not any(n.endswith((".so", ".pyd", ".pyo")) for n in names)
     assert not any(n.startswith(("limber/console/", "limber/web/")) for n in names)
     assert "limber/__main__.py" not in names  # `python -m limber` is the console
 
@@ -470,14 +706,80 @@ def test_zip_is_reproducible_and_world_readable(lambda_build, tmp_path):
         assert {(i.external_attr >> 16) & 0o777 for i in archive.infolist()} == {0o644}
 
 
-def test_zip_is_within_the_size_target(lambda_build):
-    assert (lambda_build / "lambda.zip").stat().st_size <= BUNDLE_TARGET_BYTES
+def test_zip_is_within_lambdas_limits(lambda_build):
+    with zipfile.ZipFile(lambda_build / "lambda.zip") as archive:
+        unzipped = sum(info.file_size for info in archive.infolist())
+    assert (lambda_build / "lambda.zip").stat().st_size <= LAMBDA_ZIP_LIMIT_BYTES
+    assert unzipped <= LAMBDA_UNZIPPED_LIMIT_BYTES
 
 
-# --- the bundle, run as Lambda runs it ---------------------------------------------------------
+def test_every_module_has_bytecode_for_the_runtime_version_and_nothing_else(lambda_build):
+    tag = "cpython-" + build.lambda_python_version().replace(".", "")
+
+    def cached(source: str) -> str:  # "a/b.py" -> "a/__pycache__/b.cpython-312.pyc"
+        folder, _, file = source.rpartition("/")
+        return f"{folder + '/' if folder else ''}__pycache__/{file.removesuffix('.py')}.{tag}.pyc"
+
+    names = set(zip_names(lambda_build / "lambda.zip"))
+    sources = {n for n in names if n.endswith(".py")}
+    assert "lambda_function.py" in sources
+    assert {n for n in names if n.endswith(".pyc")} == {cached(n) for n in sources}
+
+
+# Counts the modules Python compiles from source while importing the bundle's handler.
+COMPILE_COUNTER = """
+import importlib.machinery, json, sys
+compiled = []
+original = importlib.machinery.SourceFileLoader.source_to_code
+def counting(self, data, path, *args, **kwargs):
+    compiled.append(path)
+    return original(self, data, path, *args, **kwargs)
+importlib.machinery.SourceFileLoader.source_to_code = counting
+import lambda_function
+loaded = [m.__spec__.cached for m in list(sys.modules.values())
+          if getattr(m, "__spec__", None) and (m.__spec__.origin or "").startswith(sys.argv[1])]
+print(json.dumps({"compiled": compiled, "loaded": loaded}))
+"""
+
+
+def test_bundle_imports_from_its_bytecode_without_compiling(lambda_build):
+    python = build.runtime_python(build.lambda_python_version())
+    folder = str(lambda_build / "lambda")
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": folder, "PYTHONDONTWRITEBYTECODE": "1",
+           "LIMBER_STORE": "memory"}  # fmt: skip
+    result = subprocess.run([python, "-S", "-c", COMPILE_COUNTER, folder], cwd=folder, env=env,
+                            capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["compiled"] == []
+    assert len(figures["loaded"]) > 50  # limber, ask_sdk_core, ask_sdk_model, ...
+    # Unchecked-hash pycs: flags word 1 (hash-based, source not checked), no timestamps.
+    for cached in figures["loaded"]:
+        header = Path(cached).read_bytes()[:16]
+        assert int.from_bytes(header[4:8], "little") == 1, cached
+
+
+def test_bytecode_names_the_paths_lambda_will_have(lambda_build):
+    python = build.runtime_python(build.lambda_python_version())
+    pyc = lambda_build / "lambda" / "limber" / "skill" / "__pycache__" / "builder.cpython-312.pyc"
+    show = "import marshal, sys; print(marshal.loads(open(sys.argv[1], 'rb').read()[16:]).co_filename)"
+    result = subprocess.run([python, "-c", show, str(pyc)], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "/var/task/limber/skill/builder.py"
+
+
+def test_build_stops_with_a_clear_message_without_the_runtime_python(tmp_path, monkeypatch):
+    monkeypatch.delenv("LIMBER_LAMBDA_PYTHON", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no python3.12 on it
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "no-pyenv"))
+    with pytest.raises(build.BuildError, match=r"Python 3\.12.*LIMBER_LAMBDA_PYTHON"):
+        build.build_lambda(tmp_path / "build")
+    assert not (tmp_path / "build").exists()  # stopped before building anything
+
+
+# --- the stack, deployed to a local CloudFormation (moto) ----------------------------------------
 
 SKILL_ID = "amzn1.ask.skill.00000000-0000-4000-8000-0000000000aa"
-TABLE = "limber-progress"
+EMPTY_ZIP = b"PK\x05\x06" + b"\x00" * 18  # enough for CloudFormation to create the function
 
 
 def lambda_python() -> str:
@@ -509,7 +811,7 @@ def set_moto_auth(url: str, free_requests: float) -> None:
 
 @pytest.fixture(scope="module")
 def dynamodb_server():
-    """A moto server on 127.0.0.1 (tests/dynamo_server.py); yields its URL."""
+    """A moto server on 127.0.0.1 (tests/dynamo_server.py), every service; yields its URL."""
     server = MotoServer()
     server.start()
     try:
@@ -518,24 +820,99 @@ def dynamodb_server():
         server.stop()
 
 
+def deploy_stack(url: str, stack_name: str, code: bytes, **parameters: str) -> dict:
+    """What @ask-cli/cfn-deployer does: a versioned bucket, the zip uploaded to
+    ``endpoint/build.zip``, then create-stack with the CLI's parameters and ours from
+    ask-resources.json. Returns {"outputs", "function", "role_policy"} of the created stack."""
+    s3 = aws_client("s3", url)
+    bucket = "ask-limber-default-useast1-1764633600000"
+    if bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+        s3.create_bucket(Bucket=bucket)
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    version = s3.put_object(Bucket=bucket, Key="endpoint/build.zip", Body=code)["VersionId"]
+    values = {
+        "SkillId": SKILL_ID,
+        "LambdaRuntime": user_config()["runtime"],
+        "LambdaHandler": user_config()["handler"],
+        "CodeBucket": bucket,
+        "CodeKey": "endpoint/build.zip",
+        "CodeVersion": version,
+        **user_config()["cfn"]["parameters"],
+        **parameters,
+    }
+    cloudformation = aws_client("cloudformation", url)
+    cloudformation.create_stack(
+        StackName=stack_name,
+        TemplateBody=TEMPLATE.read_text(encoding="utf-8"),
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()],
+        Capabilities=["CAPABILITY_IAM"],
+    )
+    (stack,) = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+    function = aws_client("lambda", url).get_function(FunctionName=outputs["SkillEndpoint"])
+    physical = {r["LogicalResourceId"]: r.get("PhysicalResourceId") for r in
+                cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]}  # fmt: skip
+    iam = aws_client("iam", url)
+    (policy_name,) = iam.list_role_policies(RoleName=physical["SkillRole"])["PolicyNames"]
+    document = iam.get_role_policy(RoleName=physical["SkillRole"], PolicyName=policy_name)["PolicyDocument"]
+    if isinstance(document, str):  # moto keeps a policy CloudFormation made as a Python repr
+        document = ast.literal_eval(urllib.parse.unquote(document))
+    return {"outputs": outputs, "function": function, "role_policy": document}
+
+
+def test_two_stacks_in_one_account_each_get_their_own_table(dynamodb_server):
+    first = deploy_stack(dynamodb_server, "ask-Limber-default-skillStack-1", EMPTY_ZIP)
+    second = deploy_stack(dynamodb_server, "ask-Limber-default-skillStack-2", EMPTY_ZIP)
+    tables = set(aws_client("dynamodb", dynamodb_server).list_tables()["TableNames"])
+    for name, stack in (("1", first), ("2", second)):
+        table = f"ask-Limber-default-skillStack-{name}-progress"
+        assert table in tables
+        assert stack["outputs"]["ProgressTableName"] == table
+        variables = stack["function"]["Configuration"]["Environment"]["Variables"]
+        assert variables["LIMBER_STORE"] == f"dynamodb:{table}"
+        assert variables["LIMBER_SKILL_ID"] == SKILL_ID
+
+
+def test_reserved_concurrency_reaches_the_function_only_when_asked(dynamodb_server):
+    default = deploy_stack(dynamodb_server, "ask-Limber-default-skillStack-3", EMPTY_ZIP)
+    assert "Concurrency" not in default["function"]  # nothing reserved
+    reserved = deploy_stack(dynamodb_server, "ask-Limber-default-skillStack-4", EMPTY_ZIP,
+                            ReservedConcurrency="20")  # fmt: skip
+    assert reserved["function"]["Concurrency"] == {"ReservedConcurrentExecutions": 20}
+
+
+def test_deployed_role_grants_the_table_calls_on_its_own_table_only(dynamodb_server):
+    stack = deploy_stack(dynamodb_server, "ask-Limber-default-skillStack-5", EMPTY_ZIP)
+    table = stack["outputs"]["ProgressTableName"]
+    arn = aws_client("dynamodb", dynamodb_server).describe_table(TableName=table)["Table"]["TableArn"]
+    (on_table,) = [s for s in stack["role_policy"]["Statement"] if s["Resource"] == arn]
+    assert set(on_table["Action"]) == set(dynamodb_operations_in_code())
+
+
+# --- the bundle, run as Lambda runs it ---------------------------------------------------------
+
+
 @pytest.fixture(scope="module")
-def function_credentials(dynamodb_server) -> dict[str, str]:
-    """The table as the template defines it, and keys for a user holding only the role's actions.
+def deployed(lambda_build, dynamodb_server) -> dict:
+    """The stack deployed with the real bundle, as `ask deploy` would on a first deploy."""
+    code = (lambda_build / "lambda.zip").read_bytes()
+    return deploy_stack(dynamodb_server, "ask-Limber-default-skillStack-1764633600000", code)
+
+
+@pytest.fixture(scope="module")
+def function_credentials(dynamodb_server, deployed) -> dict[str, str]:
+    """Keys for a user holding only the DynamoDB actions the deployed role was given.
 
     moto checks the action of each DynamoDB request but evaluates it against resource "*", so
-    this policy names "*"; the template tests above check that the role names the table's ARN.
+    this policy names "*"; the tests above check that the role names the table's ARN.
     """
-    table_spec = resource("ProgressTable", "AWS::DynamoDB::Table")
-    aws_client("dynamodb", dynamodb_server).create_table(
-        TableName=TABLE,
-        KeySchema=table_spec["KeySchema"],
-        AttributeDefinitions=table_spec["AttributeDefinitions"],
-        BillingMode=table_spec["BillingMode"],
-    )
+    actions = sorted(a for s in deployed["role_policy"]["Statement"] for a in s["Action"]
+                     if a.startswith("dynamodb:"))  # fmt: skip
     iam = aws_client("iam", dynamodb_server)
     iam.create_user(UserName="limber-function")
     policy = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": sorted(TABLE_ACTIONS), "Resource": "*"}]}  # fmt: skip
+        {"Effect": "Allow", "Action": actions, "Resource": "*"}]}  # fmt: skip
     iam.put_user_policy(UserName="limber-function", PolicyName="limber",
                         PolicyDocument=json.dumps(policy))  # fmt: skip
     key = iam.create_access_key(UserName="limber-function")["AccessKey"]
@@ -543,9 +920,15 @@ def function_credentials(dynamodb_server) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def lambda_runtime(lambda_build, dynamodb_server, function_credentials, tmp_path_factory):
+def table(deployed) -> str:
+    return deployed["outputs"]["ProgressTableName"]
+
+
+@pytest.fixture(scope="module")
+def lambda_runtime(lambda_build, dynamodb_server, deployed, function_credentials, tmp_path_factory):
     """(python, task folder, environment): the zip unpacked into an empty folder, as Lambda's
-    /var/task, and a fresh virtual environment holding only boto3, as Lambda's runtime does."""
+    /var/task, a fresh virtual environment holding only boto3, as Lambda's runtime does, and
+    the environment variables the deployed stack gave the function."""
     root = tmp_path_factory.mktemp("lambda")
     task = root / "var-task"
     task.mkdir()
@@ -556,16 +939,15 @@ def lambda_runtime(lambda_build, dynamodb_server, function_credentials, tmp_path
     python = venv / "bin" / "python"
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                     "boto3"], check=True, timeout=600)  # fmt: skip
-    template_variables = resource("SkillFunction", "AWS::Lambda::Function")["Environment"]["Variables"]
+    deployed_variables = deployed["function"]["Configuration"]["Environment"]["Variables"]
+    assert deployed_variables["LIMBER_STORE"].startswith("dynamodb:ask-Limber-default-skillStack-")
     env = {
-        **{name: value for name, value in template_variables.items() if isinstance(value, str)},
+        **deployed_variables,
         "PATH": os.environ["PATH"],
         "PYTHONPATH": str(task),  # Lambda puts /var/task first on sys.path
         "PYTHONNOUSERSITE": "1",
         "PYTHONDONTWRITEBYTECODE": "1",  # /var/task is read-only: no .pyc cache
         **{k: v for k, v in FAKE_AWS_ENV.items() if k.startswith(("AWS_CONFIG", "AWS_SHARED", "AWS_EC2"))},
-        "LIMBER_STORE": f"dynamodb:{TABLE}",
-        "LIMBER_SKILL_ID": SKILL_ID,
         "AWS_REGION": "us-east-1",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_server,
@@ -636,10 +1018,10 @@ def start_routine_request(routine_id: str, spoken: str) -> dict:
                        "slots": {"routine": slot}}}  # fmt: skip
 
 
-def stored_item(server_url: str, user_id: str) -> dict | None:
+def stored_item(server_url: str, table: str, user_id: str) -> dict | None:
     """The progress item for a user, read as an administrator (keyed by SHA-256 of the id)."""
     key = hashlib.sha256(user_id.encode("utf-8")).hexdigest()
-    answer = aws_client("dynamodb", server_url).get_item(TableName=TABLE, Key={"id": {"S": key}})
+    answer = aws_client("dynamodb", server_url).get_item(TableName=table, Key={"id": {"S": key}})
     return answer.get("Item")
 
 
@@ -662,7 +1044,7 @@ def test_every_bundled_module_imports_with_only_boto3_installed(lambda_runtime):
 
 @pytest.mark.slow
 def test_bundle_answers_a_launch_and_keeps_progress_under_the_template_permissions(
-    lambda_runtime, dynamodb_server
+    lambda_runtime, dynamodb_server, table
 ):
     user = "amzn1.ask.account.BUNDLE-PROGRESS"
     launch, start = run_conversation(lambda_runtime, dynamodb_server, [
@@ -673,7 +1055,7 @@ def test_bundle_answers_a_launch_and_keeps_progress_under_the_template_permissio
     assert launch["response"]["shouldEndSession"] is False
     assert "resume" not in spoken(launch).lower()
     assert "Stretch 1 of" in spoken(start)
-    item = stored_item(dynamodb_server, user)
+    item = stored_item(dynamodb_server, table, user)
     assert item is not None, "starting a routine should save the user's place"
     # The adapter writes the attribute the table's TTL reads, as epoch seconds in the future.
     ttl_attribute = resource("ProgressTable", "AWS::DynamoDB::Table")["TimeToLiveSpecification"]
@@ -687,16 +1069,148 @@ def test_bundle_answers_a_launch_and_keeps_progress_under_the_template_permissio
 
 
 @pytest.mark.slow
-def test_bundle_forgets_a_user_when_the_skill_is_disabled(lambda_runtime, dynamodb_server):
+def test_bundle_forgets_a_user_when_the_skill_is_disabled(lambda_runtime, dynamodb_server, table):
     user = "amzn1.ask.account.BUNDLE-DISABLED"
     run_conversation(lambda_runtime, dynamodb_server, [
         alexa_event(user, {"type": "LaunchRequest"}, new_session=True),
         alexa_event(user, start_routine_request("hip_flexors", "hip flexors"), new_session=False),
     ])  # fmt: skip
-    assert stored_item(dynamodb_server, user) is not None
+    assert stored_item(dynamodb_server, table, user) is not None
     disabled = {"type": "AlexaSkillEvent.SkillDisabled",
                 "eventCreationTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "eventPublishingTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "body": {"userInformationPersistenceStatus": "NOT_PERSISTED"}}  # fmt: skip
     run_conversation(lambda_runtime, dynamodb_server, [alexa_event(user, disabled)])
-    assert stored_item(dynamodb_server, user) is None
+    assert stored_item(dynamodb_server, table, user) is None
+
+
+# --- ask-cli from npm --------------------------------------------------------------------------
+
+
+def test_ask_cli_is_pinned_with_the_antlr4ts_override():
+    package = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))
+    pinned = package["devDependencies"]["ask-cli"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", pinned)  # an exact version, not a range
+    assert package["overrides"] == {"antlr4ts": "0.5.0-alpha.4"}
+    locked = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))["packages"]
+    assert locked[""]["devDependencies"]["ask-cli"] == pinned
+    assert locked["node_modules/ask-cli"]["version"] == pinned
+    antlr4ts = [v["version"] for k, v in locked.items() if k.endswith("node_modules/antlr4ts")]
+    assert antlr4ts and set(antlr4ts) == {"0.5.0-alpha.4"}
+
+
+def test_npx_ask_starts_from_the_installed_node_modules():
+    if not (ROOT / "node_modules" / "ask-cli").is_dir() or not shutil.which("npx"):
+        pytest.fail("npm and the ASK CLI are needed: run scripts/setup.sh --system (npm ci)")
+    pinned = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))["devDependencies"]["ask-cli"]
+    env = {**os.environ, "ASK_SHARE_USAGE": "false", "npm_config_update_notifier": "false"}
+    result = subprocess.run(["npx", "--no-install", "ask", "--version"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert (result.returncode, result.stdout.strip()) == (0, pinned), result.stderr
+    # `ask deploy` gets as far as reading the project before it needs any credentials.
+    result = subprocess.run(["npx", "--no-install", "ask", "deploy", "--help"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert result.returncode == 0 and "--target" in result.stdout, result.stderr
+
+
+# --- set-up: make run installs only what running needs ----------------------------------------
+
+
+def make_dry_run(target: str) -> list[str]:
+    # Under `make test` this runs inside make: without its variables the dry run is a top one.
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS"}}
+    result = subprocess.run(["make", "-n", "--no-print-directory", target], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=30, check=True)  # fmt: skip
+    return result.stdout.splitlines()
+
+
+def test_make_run_sets_up_for_running_and_make_test_for_testing():
+    assert make_dry_run("run") == ["scripts/setup.sh --run", ".venv/bin/limber"]
+    test_steps = make_dry_run("test")
+    assert test_steps[0] == "scripts/setup.sh --system"
+    assert test_steps[-1] == ".venv/bin/python -m pytest"
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
+    assert ci[-1] == "make test"
+    readme = README.read_text(encoding="utf-8")
+    assert "make test" in readme and "make run" in readme
+
+
+# Run in the new venv: every distribution installed, and those that `limber[local]` needs,
+# following each installed distribution's own requirements (other extras left out).
+RUNTIME_CLOSURE = """
+import importlib.metadata as md, json, re
+def name(requirement):
+    return re.split(r"[\\s\\[<>=!~;(]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+needed, todo = set(), ["limber"]
+while todo:
+    current = todo.pop()
+    if current in needed:
+        continue
+    needed.add(current)
+    try:
+        requirements = md.distribution(current).requires or []
+    except md.PackageNotFoundError:
+        continue
+    for requirement in requirements:
+        marker = requirement.partition(";")[2]
+        if "extra ==" in marker and not (current == "limber" and '"local"' in marker):
+            continue
+        todo.append(name(requirement))
+installed = {d.metadata["Name"].lower().replace("_", "-") for d in md.distributions()}
+print(json.dumps({"needed": sorted(needed), "installed": sorted(installed)}))
+"""
+
+
+def requirement_names(requirements: list[str]) -> set[str]:
+    return {re.split(r"[\[<>=!~; ]", r, maxsplit=1)[0].lower() for r in requirements}
+
+
+@pytest.mark.slow
+def test_make_runs_install_is_only_the_project_and_its_local_extras(tmp_path):
+    import tomllib
+
+    copy = tmp_path / "clone"
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, tracked.decode().split("\0")):
+        if (ROOT / name).is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, copy / name)
+    # espeak-ng and aplay are looked up first and apt-installed when missing; that is not
+    # what this test is about, so both are found (as no-ops) on PATH.
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    for tool in ("espeak-ng", "aplay"):
+        (stubs / tool).symlink_to(shutil.which("true"))
+    env = {**os.environ, "PATH": f"{stubs}:{os.environ['PATH']}", "HOME": str(tmp_path / "home"),
+           "XDG_DATA_HOME": str(tmp_path / "home" / "data")}  # fmt: skip
+    for name in ("VIRTUAL_ENV", "LIMBER_STORE"):  # the console picks its default store
+        env.pop(name, None)
+    setup = subprocess.run(["bash", "scripts/setup.sh", "--run"], cwd=copy, env=env,
+                           capture_output=True, text=True, timeout=900, check=False)  # fmt: skip
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    assert "limber[local]" in setup.stdout and "apt" not in setup.stdout
+
+    closure = subprocess.run([str(copy / ".venv/bin/python"), "-c", RUNTIME_CLOSURE],
+                             capture_output=True, text=True, check=True, env=env)  # fmt: skip
+    found = json.loads(closure.stdout)
+    extra = set(found["installed"]) - set(found["needed"]) - {"pip", "setuptools"}
+    assert not extra, f"installed but not needed to run: {sorted(extra)}"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert requirement_names(project["dependencies"] + project["optional-dependencies"]["local"]) <= set(
+        found["installed"]
+    )
+    assert not {"pytest", "moto", "boto3", "cfn-lint", "flask", "pillow"} & set(found["installed"])
+    assert (copy / ".venv/.limber-run").is_file() and not (copy / ".venv/.limber-dev").exists()
+
+    # The console runs a whole routine on that install, with progress in SQLite.
+    script = copy / "tests" / "conversations" / "hip_flexors_start_to_finish.yaml"
+    console = subprocess.run([str(copy / ".venv/bin/limber"), "--text", "--script", str(script)],
+                             cwd=copy, env=env, capture_output=True, text=True, timeout=120,
+                             check=False)  # fmt: skip
+    assert console.returncode == 0, console.stdout[-2000:] + console.stderr
+    assert "all expectations met" in console.stdout
+    assert (tmp_path / "home" / "data" / "limber" / "progress.sqlite3").is_file()
+
+    again = subprocess.run(["bash", "scripts/setup.sh", "--run"], cwd=copy, env=env,
+                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert (again.returncode, again.stdout) == (0, "")  # nothing left to install

@@ -9,10 +9,12 @@ import pytest
 from limber.core.content import default_library
 from limber.core.routine import MAX_HOLD, MIN_HOLD, steps_of
 from limber.core.ssml import WORDS_PER_SECOND
-from limber.core.step_speech import step_speech
+from limber.core.step_speech import step_speech, variant_speech
+from limber.core.timing import HALFWAY, TEN_SECONDS_LEFT
 
 LIBRARY = default_library()
-ALL_STEPS = [(routine, index) for routine in LIBRARY.routines for index in range(len(steps_of(routine)))]
+EVERY_VERSION = [*LIBRARY.routines, *LIBRARY.variants.values()]  # no-floor and quick versions too
+ALL_STEPS = [(routine, index) for routine in EVERY_VERSION for index in range(len(steps_of(routine)))]
 
 
 def timed_part(ssml: str) -> str:
@@ -47,8 +49,17 @@ def test_a_preferred_hold_is_timed_and_cued(hold):
     assert spoken_duration(part) == pytest.approx(hold, rel=0.10)
     words = re.sub(r"<[^>]+>", " ", part).split()
     assert words[-5:] == ["Five.", "Four.", "Three.", "Two.", "One."]
-    assert ("Halfway." in part) == (hold >= 30)
-    assert ("Ten seconds left." in part) == (hold >= 20)
+    assert any(cue in part for cue in HALFWAY) == (hold >= 30)
+    assert any(cue in part for cue in TEN_SECONDS_LEFT) == (hold >= 20)
+
+
+def test_consecutive_holds_word_their_cues_differently():
+    for routine in EVERY_VERSION:
+        steps = steps_of(routine)
+        for index in range(len(steps) - 1):
+            parts = [timed_part(step_speech(routine, i, 30).ssml()) for i in (index, index + 1)]
+            cues = [{cue for cue in (*HALFWAY, *TEN_SECONDS_LEFT) if cue in part} for part in parts]
+            assert not cues[0] & cues[1], f"{routine.id} steps {index}, {index + 1}: {cues[0] & cues[1]}"
 
 
 def test_rests_between_sets_are_timed_too():
@@ -62,3 +73,22 @@ def test_rests_between_sets_are_timed_too():
                 assert spoken_duration(rest.group(1)) == pytest.approx(stretch.rest_seconds, rel=0.10)
                 return
     pytest.skip("no stretch in content has sets with rest")
+
+
+@pytest.mark.parametrize(("routine", "index"), ALL_STEPS, ids=lambda v: getattr(v, "id", str(v)))
+def test_easier_and_alternative_versions_time_what_they_promise(routine, index):
+    stretch = steps_of(routine)[index].stretch
+    easier = variant_speech(routine, index, None, "easier")
+    expected = (
+        min(stretch.easier.hold_seconds or stretch.hold_seconds, stretch.hold_seconds)
+        if stretch.is_timed
+        else (stretch.easier.reps or stretch.reps) * stretch.rep_seconds
+    )
+    assert spoken_duration(timed_part(easier.ssml())) == pytest.approx(expected, rel=0.10)
+    alternative = variant_speech(routine, index, None, "alternative")
+    if alternative is None:
+        return
+    other = stretch.alternative_stretch
+    per_side = other.hold_seconds or other.reps * other.rep_seconds
+    holds = re.findall(r"Starting now\.(.*?)Release\.", alternative.ssml(), re.S)
+    assert holds and all(spoken_duration(h) == pytest.approx(per_side, rel=0.10) for h in holds)

@@ -90,7 +90,7 @@ def test_wrong_types_are_repaired_with_defaults_and_reported(field, bad, repaire
 
 
 def test_missing_fields_get_defaults_and_are_reported():
-    profile, repairs = migrate({"schema": 1, "hold_seconds": 20})
+    profile, repairs = migrate({"schema": progress.SCHEMA_VERSION, "hold_seconds": 20})
     assert profile == {**new_profile(), "hold_seconds": 20}
     missing = {line.split(":")[0] for line in repairs}
     assert missing == set(new_profile()) - {"schema", "hold_seconds"}
@@ -125,6 +125,50 @@ def test_unversioned_records_are_upgraded_by_checking_every_field():
     profile, repairs = migrate(legacy)
     assert profile == {**new_profile(), "hold_seconds": 45}
     assert repairs == ["record had no schema version; checked every field"]
+
+
+SCHEMA_1_RECORD = {  # as the skill stored profiles before completion ids
+    "schema": 1,
+    "updated_at": "2024-05-06T07:08:09.123Z",
+    "position": {"routine_id": "hips", "step": 3, "paused": True, "updated": "2024-05-06T07:08:09.123Z"},
+    "position_cleared_at": None,
+    "hold_seconds": 25,
+    "hold_updated_at": "2024-05-01T07:00:00.000Z",
+    "completions": ["2024-05-01", "2024-05-02"],
+    "routines_completed": 12,
+    "disclaimer_heard": True,
+}
+
+
+def test_a_schema_1_record_upgrades_silently_keeping_everything():
+    profile, repairs = migrate(SCHEMA_1_RECORD)
+    assert repairs == []  # nothing was wrong with it: the person hears no repair sentence
+    assert profile == {**SCHEMA_1_RECORD, "schema": progress.SCHEMA_VERSION, "completion_ids": []}
+    assert_valid(profile)
+    assert stats(profile, date(2024, 5, 2)) == (2, 2, 12)
+
+
+def test_an_upgraded_record_merges_without_losing_the_old_total():
+    upgraded, _ = migrate(SCHEMA_1_RECORD)
+    kitchen = record_completion(upgraded, "hips", date(2024, 5, 8), now=at(1))
+    bedroom = record_completion(upgraded, "back", date(2024, 5, 8), now=at(2))
+    assert merge(kitchen, bedroom)["routines_completed"] == 14
+    # An old writer's record (still schema 1, no ids) merged with a new one keeps the total.
+    assert merge(SCHEMA_1_RECORD, kitchen)["routines_completed"] == 13
+
+
+def test_completion_ids_are_checked_like_every_other_field():
+    ids = [progress.new_completion_id(at(n)) for n in range(3)]
+    raw = {**new_profile(), "completion_ids": [ids[2], "junk", 7, ids[0], ids[0]], "routines_completed": 1}
+    profile, repairs = migrate(raw)
+    assert profile["completion_ids"] == [ids[0], ids[2]]
+    assert profile["routines_completed"] == 2  # at least one per finish on record
+    assert any("2 entries that were not ids" in line for line in repairs)
+    assert any("raised to match" in line for line in repairs)
+    many = [progress.new_completion_id(at(n)) for n in range(30)]
+    profile, repairs = migrate({**new_profile(), "completion_ids": many, "routines_completed": 30})
+    assert profile["completion_ids"] == many[-progress.RECENT_IDS :] and profile["routines_completed"] == 30
+    assert repairs == [f"completion_ids: kept the latest {progress.RECENT_IDS}"]
 
 
 def test_newer_schema_keeps_what_this_version_understands():
@@ -201,7 +245,7 @@ def test_record_completion_keeps_only_the_last_sixty_days():
     assert len(profile["completions"]) == 60
     assert profile["completions"][0] == (last - timedelta(days=59)).isoformat()
     assert profile["routines_completed"] == 365
-    assert len(json.dumps(profile)) < 1500
+    assert len(json.dumps(profile)) < 2000  # 60 dates and 20 completion ids
 
 
 def test_record_completion_drops_impossible_future_dates_but_keeps_tomorrow():
@@ -242,7 +286,7 @@ def test_merge_unions_dates_and_takes_the_later_position_either_way_round():
     for merged in (merge(a, b), merge(b, a)):
         assert merged["completions"] == ["2024-05-06", "2024-05-07"]
         assert merged["position"] == b["position"]
-        assert merged["routines_completed"] == 1
+        assert merged["routines_completed"] == 2  # both devices finished one: both count
         assert merged["updated_at"] == progress.timestamp(at(4))
         assert_valid(merged)
 
@@ -253,6 +297,30 @@ def test_a_later_finish_clears_an_earlier_position_but_not_a_later_one():
     assert merge(started, finished)["position"] is None
     restarted = set_position(new_profile(), "hips", 1, now=at(9))
     assert merge(finished, restarted)["position"] == restarted["position"]
+
+
+def test_concurrent_finishes_all_count_and_replaying_a_landed_save_adds_nothing():
+    stored = new_profile()
+    devices = [record_completion(stored, "hips", WEDNESDAY, now=at(n)) for n in range(5)]
+    merged = stored
+    for device in devices:  # each device's save conflicts and merges with what is stored
+        merged = merge(device, merged)
+    assert merged["routines_completed"] == 5 and len(merged["completion_ids"]) == 5
+    for device in devices:  # a save that had landed after all, retried: no double count
+        assert merge(device, merged)["routines_completed"] == 5
+
+
+def test_ids_the_other_side_let_go_as_old_are_not_counted_again():
+    loaded = new_profile()
+    for n in range(progress.RECENT_IDS):
+        loaded = record_completion(loaded, "hips", WEDNESDAY, now=at(n))
+    mine = set_position(loaded, "back", 2, now=at(100))  # this session finished nothing
+    theirs = record_completion(loaded, "hips", WEDNESDAY, now=at(101))  # the oldest id went
+    assert loaded["completion_ids"][0] not in theirs["completion_ids"]
+    merged = merge(mine, theirs)
+    assert merged["routines_completed"] == progress.RECENT_IDS + 1
+    both = merge(record_completion(mine, "back", WEDNESDAY, now=at(102)), theirs)
+    assert both["routines_completed"] == progress.RECENT_IDS + 2
 
 
 def test_merge_takes_the_later_hold_the_larger_count_and_remembers_the_disclaimer():

@@ -29,7 +29,7 @@ from limber.core.display import OUTCOME_LABELS, START_ROUTINE, screen_for
 from limber.core.routine import steps_of
 from limber.core.ssml import escape
 from limber.core.state import State
-from limber.core.step_speech import heading
+from limber.core.step_speech import heading, spoken_setup
 from limber.core.timing import NUMBER_WORDS, hold_cues
 from limber.skill import screens
 
@@ -81,13 +81,25 @@ def all_screens() -> tuple:
         ("routines", screen_for(menu.welcome(LIBRARY, State(), first_time=True).display, LIBRARY))
     )
     screens_ += [(f"outcome:{level}", screen_for(outcome_hint(level), LIBRARY)) for level in OUTCOME_LABELS]
+    for reply in step_replies():  # a pause at every step of every routine
+        paused = coaching.pause(LIBRARY, reply.state).display
+        screens_.append((f"paused:{paused['routine']}#{paused['step']}", screen_for(paused, LIBRARY)))
+    for routine in LIBRARY.routines:  # the week after finishing each, with and without a goal
+        for goal in (None, 3):
+            hint = {
+                "kind": "progress",
+                "routine": routine.id,
+                "days": [True, False] * 3 + [True],
+                "goal": goal,
+            }
+            screens_.append((f"progress:{routine.id}:{goal}", screen_for(hint, LIBRARY)))
     assert all(screen is not None for _, screen in screens_)
     return tuple(screens_)
 
 
 def position_prefix(routine, step) -> str:
-    side = "both sides" if step.side == "both" else f"{step.side} side"
-    return f"Stretch {step.stretch_number} of {len(routine.stretches)} · {side}"
+    side = "" if step.side == "both" else f" · {step.side} side"
+    return f"Stretch {step.stretch_number} of {len(routine.stretches)}{side}"
 
 
 def document(name: str) -> dict:
@@ -124,8 +136,8 @@ def explained_warnings() -> set[tuple[str, str, str]]:
     return {(doc, path, message) for doc, path, message in found}
 
 
-def test_the_documents_are_the_three_screens():
-    assert DOCUMENTS == ["outcome", "routines", "step"]
+def test_the_documents_are_the_five_screens():
+    assert DOCUMENTS == ["outcome", "progress", "routines", "status", "step"]
     assert {screen.document for _, screen in all_screens()} == set(DOCUMENTS)
 
 
@@ -345,7 +357,9 @@ def test_step_screen_matches_the_spoken_step():
         assert escape(heading(routine, step)) in said
         assert data["name"].lower() == step.stretch.name.lower()
         assert data["routine"] == routine.name
-        assert data["setup"] and all("{" not in line and escape(line) in said for line in data["setup"])
+        # The screen shows the whole set-up; the voice says what this side or set needs of it.
+        assert data["setup"] and all("{" not in line for line in data["setup"])
+        assert all(line in data["setup"] and escape(line) in said for line in spoken_setup(step))
         timer = data["timer"]
         assert (timer["startMs"], timer["endMs"]) == (
             round(reply.display["timer_starts"] * 1000),
@@ -401,7 +415,7 @@ def _scale(component):
 
 def test_countdown_shows_the_number_the_voice_is_saying():
     """At each spoken cue, the count on screen equals the number being said."""
-    cases, expected = [], []
+    cases, expected, rested = [], [], []
     word_value = {w.capitalize(): i for i, w in enumerate(NUMBER_WORDS)}
     for reply in step_replies():
         data = screen_for(reply.display, LIBRARY).datasources
@@ -432,6 +446,18 @@ def test_countdown_shows_the_number_the_voice_is_saying():
             add("phase", _count, end + 500, "Release")
         add("bar", _scale, start - 1000, 1)
         add("bar", _scale, end + 1000, 0)
+        if timer["restEndMs"]:  # the rest between sets counts down with the voice too
+            rest_start, rest_end = timer["restStartMs"], timer["restEndMs"]
+            rest = round((rest_end - rest_start) / 1000)
+            add("count", _count, rest_start + 200, str(rest))
+            add("phase", _count, rest_start + 200, "seconds of rest")
+            for at, cue in hold_cues(rest):
+                number = 10 if cue == "Ten seconds left." else word_value.get(cue.rstrip("."))
+                if number is not None:
+                    add("count", _count, rest_start + at * 1000 + 200, str(number))
+            add("phase", _count, rest_end + 500, "Rest over")
+            rested.append(reply)
+    assert rested, "no step with a rest between sets: the rest countdown went unchecked"
     got = run_node("--eval", stdin={"cases": cases})
     assert len(got) == len(cases) > 100
 
@@ -457,7 +483,7 @@ def test_tick_handler_follows_elapsed_time_and_stops_after_release():
     assert doc["commands"]["FollowClock"]["commands"] == [
         {"type": "SetValue", "property": "Now", "value": "${elapsedTime}"}
     ]
-    assert tick["when"] == "${Now <= payload.step.timer.endMs}"
+    assert tick["when"] == "${Now <= Math.max(payload.step.timer.endMs, payload.step.timer.restEndMs)}"
 
 
 # --- hints the core might get wrong give no screen rather than a broken one ---------------------
@@ -491,6 +517,11 @@ def _step_hint(**changes) -> dict:
         _step_hint(hold=30),  # a hold for a rep stretch: the hint does not fit the content
         {"kind": "outcome", "level": "mild", "title": "t", "text": "x"},
         {"kind": "outcome", "level": "urgent", "title": None, "text": "x"},
+        {"kind": "paused", "routine": "nope", "step": 0},
+        {"kind": "paused", "routine": "hip_flexors", "step": 999},
+        {"kind": "progress", "routine": "hip_flexors"},  # the skill never added the week
+        {"kind": "progress", "routine": "hip_flexors", "days": [True] * 6, "goal": 3},
+        {"kind": "progress", "routine": "hip_flexors", "days": [1] * 7, "goal": 3},
     ],
 )
 def test_unusable_hints_give_no_screen(hint):
@@ -635,7 +666,9 @@ def test_every_step_is_shown_and_every_response_stays_small(talk, routine):
         assert shown["position"].startswith(position_prefix(routine, step))
         assert heading(routine, step) in said
         said = person.say("AMAZON.NextIntent")
-    assert f"finished {routine.name}" in said and not rendered(person.last)
+    assert f"finished {routine.name}" in said
+    (directive,) = rendered(person.last)
+    assert directive["token"] == "limber.progress"  # the week, after a finished routine
 
 
 def test_a_device_without_a_screen_never_gets_a_document(talk):
@@ -683,3 +716,55 @@ def test_a_touched_routine_uses_the_saved_hold(lambda_handler):
     while rendered(person.last)[0]["datasources"]["step"]["timer"]["kind"] != "hold":
         person.say("SkipStretchIntent")
     assert rendered(person.last)[0]["datasources"]["step"]["timer"]["seconds"] == 45
+
+
+# --- pause, rest and the week -------------------------------------------------------------------
+
+
+def test_pause_shows_the_exact_place_and_how_to_come_back():
+    reply = next(
+        r for r in step_replies() if r.display["routine"] == "hip_flexors" and r.display["step"] == 2
+    )
+    paused = coaching.pause(LIBRARY, reply.state)
+    data = screen_for(paused.display, LIBRARY).datasources["status"]
+    assert data["title"] == "Paused" and "limber coach" in data["hint"]
+    assert data["detail"].lower().startswith("stretch ")
+    assert escape(data["detail"].split(":")[0].lower()) in paused.ssml.lower()
+
+
+def test_the_week_counts_days_against_the_goal():
+    days = [True, True, False, False, False, False, False]
+    hint = {"kind": "progress", "routine": "desk_reset", "days": days, "goal": 3}
+    data = screen_for(hint, LIBRARY).datasources["progress"]
+    assert data["summary"] == "Two of three days this week" and data["goalMet"] is False
+    assert [d["label"] for d in data["days"]] == list("MTWTFSS") and [d["done"] for d in data["days"]] == days
+    data = screen_for(hint | {"goal": None}, LIBRARY).datasources["progress"]
+    assert data["summary"] == "Two days this week"
+    assert screen_for(hint | {"days": [True] * 7}, LIBRARY).datasources["progress"]["goalMet"] is True
+
+
+def test_finishing_a_routine_on_a_screen_shows_this_week_from_saved_progress(talk):
+    person = talk(interfaces=APL)
+    person.launch()
+    person.say("StartRoutineIntent", routine="desk")
+    for _ in range(60):
+        person.say("AMAZON.NextIntent")
+        directives = person.last["response"].get("directives") or []
+        tokens = [d.get("token") for d in directives]
+        if "limber.progress" in tokens:
+            break
+    else:
+        pytest.fail("finishing the routine showed no progress screen")
+    (shown,) = [d for d in directives if d.get("token") == "limber.progress"]
+    week = shown["datasources"]["progress"]
+    assert sum(day["done"] for day in week["days"]) == 1  # today, just saved
+    assert week["summary"] == "One day this week"
+
+
+def test_pausing_on_a_screen_shows_the_pause_screen(talk):
+    person = talk(interfaces=APL)
+    person.launch()
+    person.say("StartRoutineIntent", routine="desk")
+    person.say("AMAZON.PauseIntent")
+    tokens = [d.get("token") for d in person.last["response"].get("directives") or []]
+    assert tokens == ["limber.status"]

@@ -1,9 +1,11 @@
-"""One contract for every progress store: memory, SQLite, and DynamoDB (moto on loopback).
+"""One contract for every progress store: memory, SQLite, and DynamoDB (moto and dynalite
+on loopback).
 
-Each test runs against all three through the same ``Backend`` description: how to make an
+Each test runs against every store through the same ``Backend`` description: how to make an
 adapter (a "device"; several share one store), how to put raw data behind its back, how to
 look at what is stored, and how to make the store fail. DynamoDB is a real moto server
-process spoken to over HTTP by real boto3, started once for the module.
+process, and a real dynalite process (npm; skipped when not installed), each spoken to over
+HTTP by real boto3 and started once for the module.
 """
 
 from __future__ import annotations
@@ -34,11 +36,14 @@ from ask_sdk_model.interfaces.system import SystemState
 from ask_sdk_model.user import User
 from boto3.dynamodb.types import TypeSerializer
 
-from dynamo_server import FAKE_AWS_ENV, MotoServer, ThrottlingProxy
+from dynamo_server import DYNALITE, FAKE_AWS_ENV, DynaliteServer, HungServer, MotoServer, ThrottlingProxy
 from limber.core import progress
 from limber.storage import (
     REPAIRS_KEY,
+    TTL_SECONDS,
+    TURN_SECONDS,
     VERSION_KEY,
+    Deadline,
     ProgressAdapter,
     StorageConfigError,
     StorageError,
@@ -125,6 +130,23 @@ def dynamo() -> Iterator[tuple[MotoServer, Any]]:
             server.stop()
 
 
+@pytest.fixture(scope="module")
+def dynalite(tmp_path_factory) -> Iterator[tuple[DynaliteServer, Any]]:
+    if not DYNALITE.exists():
+        pytest.skip("dynalite missing: run npm ci (make test does)")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in FAKE_AWS_ENV.items():
+            patch.setenv(name, value)
+        server = DynaliteServer(tmp_path_factory.mktemp("dynalite"))
+        server.start()
+        try:
+            client = boto3.client("dynamodb", endpoint_url=server.url)
+            assert create_local_table.create_table(client, TABLE) is True
+            yield server, client
+        finally:
+            server.stop()
+
+
 def memory_backend(tmp_path: Path, request) -> Backend:
     store: dict = {}
 
@@ -146,7 +168,7 @@ def sqlite_backend(tmp_path: Path, request) -> Backend:
         text = raw if isinstance(raw, str) else json.dumps(raw)
         with sqlite3.connect(path) as db:
             db.execute(
-                "INSERT OR REPLACE INTO progress VALUES (?, ?, ?, 0)",
+                "INSERT OR REPLACE INTO progress (id, version, profile, written_at) VALUES (?, ?, ?, 0)",
                 (key, "no version" if version is None else version, text),
             )
 
@@ -179,9 +201,11 @@ def _dynamo_value(value: Any) -> Any:
     return value
 
 
-def dynamodb_backend(tmp_path: Path, request) -> Backend:
-    server, client = request.getfixturevalue("dynamo")
+def dynamodb_backend(tmp_path: Path, request, fixture: str = "dynamo") -> Backend:
+    server, client = request.getfixturevalue(fixture)
     serializer = TypeSerializer()
+    if fixture == "dynalite":  # adapters find it the standard way, as on Lambda
+        request.getfixturevalue("monkeypatch").setenv("AWS_ENDPOINT_URL_DYNAMODB", server.url)
 
     def put_raw(key, raw, version):
         item = {"id": {"S": key}, "profile": serializer.serialize(_dynamo_value(raw))}
@@ -199,18 +223,23 @@ def dynamodb_backend(tmp_path: Path, request) -> Backend:
         try:
             yield
         finally:
-            server.start()  # moto forgets everything on restart: the table comes back empty
+            server.start()  # moto forgets everything on restart (dynalite keeps it on disk)
             create_local_table.create_table(client, TABLE)
 
-    return Backend("dynamodb", lambda: DynamoDbAdapter(TABLE), put_raw, stored, outage, True)
+    return Backend(fixture, lambda: DynamoDbAdapter(TABLE), put_raw, stored, outage, True)
 
 
-@pytest.fixture(params=["memory", "sqlite", "dynamodb"])
+def dynalite_backend(tmp_path: Path, request) -> Backend:
+    return dynamodb_backend(tmp_path, request, "dynalite")
+
+
+@pytest.fixture(params=["memory", "sqlite", "dynamodb", "dynalite"])
 def backend(request, tmp_path) -> Backend:
     factory = {
         "memory": memory_backend,
         "sqlite": sqlite_backend,
         "dynamodb": dynamodb_backend,
+        "dynalite": dynalite_backend,
     }[request.param]
     return factory(tmp_path, request)
 
@@ -310,6 +339,7 @@ def test_two_devices_saving_at_once_lose_nothing(backend, first_to_save):
 
     stored = backend.make().get_attributes(envelope(user))
     assert stored["completions"] == [DAY_X.isoformat(), DAY_Y.isoformat()]
+    assert stored["routines_completed"] == 2  # both finishes count, whichever saved first
     assert stored["position"] == b["position"]
     conflicts = kitchen.counters.conflicts + bedroom.counters.conflicts
     assert conflicts == 1
@@ -351,6 +381,91 @@ def test_threads_saving_concurrently_keep_every_completion(backend):
     expected = [(start + timedelta(days=n)).isoformat() for n in range(devices * rounds)]
     assert stored["completions"] == expected
     assert sum(a.counters.conflicts for a in adapters) >= (devices - 1) * rounds
+
+
+# The loopback servers are far slower than DynamoDB on a shared 2-core machine (moto took
+# 30-50 ms a request under load, and is served one request at a time), so the concurrency
+# test gives each save this long; the turn deadline itself is tested with a hung store.
+LOOPBACK_SAVE_SECONDS = 20.0
+
+
+def test_sixty_completions_from_six_threads_are_sixty_stored(backend):
+    """Every round all six devices read the same version, then all finish and save: five of
+    them conflict, and the last has to retry five times (the old code gave up after 4)."""
+    user = new_user()
+    key = key_of(user)
+    devices, rounds = 6, 10
+    barrier = threading.Barrier(devices, timeout=60)
+    adapters = [backend.make() for _ in range(devices)]
+    errors: list[BaseException] = []
+    conflicts_per_save: list[int] = []
+
+    def device(index: int) -> None:
+        adapter = adapters[index]
+        try:
+            for _ in range(rounds):
+                attributes = adapter.load(key)
+                barrier.wait()
+                attributes = progress.record_completion(attributes, "hips", DAY_X)
+                before = adapter.counters.conflicts
+                adapter.save(key, attributes, Deadline(LOOPBACK_SAVE_SECONDS))
+                conflicts_per_save.append(adapter.counters.conflicts - before)
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+            barrier.abort()
+
+    threads = [threading.Thread(target=device, args=(i,)) for i in range(devices)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors, errors
+    stored = backend.make().get_attributes(envelope(user))
+    assert stored["routines_completed"] == devices * rounds
+    assert stored["completions"] == [DAY_X.isoformat()]
+    assert sum(conflicts_per_save) >= (devices - 1) * rounds
+    assert max(conflicts_per_save) >= 4, "some save outlasted the old limit of 4 conflicts"
+
+
+def test_a_spent_deadline_stops_every_call_before_it_reaches_the_store(backend):
+    adapter = backend.make()
+    key = key_of(new_user())
+    spent = Deadline(0)
+    for call in (lambda: adapter.load(key, spent), lambda: adapter.remove(key, spent)):
+        with pytest.raises(StorageUnavailable, match="out of storage time"):
+            call()
+    with pytest.raises(StorageUnavailable, match="out of storage time"):
+        adapter.save(key, progress.mark_disclaimer_heard(adapter.load(key)), spent)
+    assert backend.stored(key) is None
+
+
+SCHEMA_1 = {  # a profile as the previous release stored it (before completion ids)
+    "schema": 1,
+    "updated_at": "2024-05-06T07:08:09.123Z",
+    "position": {"routine_id": "hips", "step": 3, "paused": True, "updated": "2024-05-06T07:08:09.123Z"},
+    "position_cleared_at": None,
+    "hold_seconds": 25,
+    "hold_updated_at": "2024-05-01T07:00:00.000Z",
+    "completions": ["2024-05-01", "2024-05-02"],
+    "routines_completed": 12,
+    "disclaimer_heard": True,
+}
+
+
+def test_a_profile_stored_by_the_previous_release_keeps_working(backend):
+    user = new_user()
+    backend.put_raw(key_of(user), SCHEMA_1, 1715000000000)
+    kitchen, bedroom = backend.make(), backend.make()
+    a = kitchen.get_attributes(envelope(user))
+    assert a[REPAIRS_KEY] == []  # nothing to tell the person
+    kept = [k for k in SCHEMA_1 if k != "schema"]
+    assert {k: a[k] for k in kept} == {k: SCHEMA_1[k] for k in kept}
+    b = bedroom.get_attributes(envelope(user))
+    kitchen.save_attributes(envelope(user), progress.record_completion(a, "hips", DAY_X))
+    bedroom.save_attributes(envelope(user), progress.record_completion(b, "back", DAY_Y))
+    stored = backend.make().get_attributes(envelope(user))
+    assert stored["schema"] == progress.SCHEMA_VERSION and stored["routines_completed"] == 14
+    assert stored["completions"] == ["2024-05-01", "2024-05-02", DAY_X.isoformat(), DAY_Y.isoformat()]
 
 
 BAD_RECORDS = {
@@ -526,6 +641,97 @@ def test_importing_the_dynamodb_adapter_needs_no_region_and_not_the_official_ada
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["AWS_CONFIG_FILE"] = os.devnull
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=30)
+
+
+def test_dynamodb_hung_store_costs_one_deadline_per_turn(dynamo, monkeypatch):
+    with HungServer() as hung:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", hung.url)
+        adapter = DynamoDbAdapter(TABLE)
+        turn = envelope(new_user())
+        began = time.monotonic()
+        with pytest.raises(StorageUnavailable, match="did not answer"):
+            adapter.get_attributes(turn)
+        read = time.monotonic() - began
+        attributes = progress.mark_disclaimer_heard({**progress.new_profile(), VERSION_KEY: 0})
+        with pytest.raises(StorageUnavailable, match="out of storage time"):
+            adapter.save_attributes(turn, attributes)  # same turn: nothing left to wait
+        with pytest.raises(StorageUnavailable):
+            adapter.delete_attributes(turn)
+        whole_turn = time.monotonic() - began
+        assert TURN_SECONDS * 0.9 <= read and whole_turn < TURN_SECONDS + 0.5, (read, whole_turn)
+        began = time.monotonic()
+        with pytest.raises(StorageUnavailable):  # the next turn has its own deadline
+            adapter.get_attributes(envelope(new_user()))
+        assert TURN_SECONDS * 0.9 <= time.monotonic() - began < TURN_SECONDS + 0.5
+        assert hung.accepted >= 1 and hung.received > 0
+
+
+# --- SQLite expiry: rows go 13 months after the last save, as DynamoDB's TTL removes items ---
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def rows(path: Path) -> list[tuple]:
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT id, expires_at - written_at FROM progress").fetchall()
+
+
+def test_sqlite_rows_expire_thirteen_months_after_the_last_save(tmp_path):
+    clock, path, day = Clock(), tmp_path / "progress.sqlite3", 86400
+    adapter = SqliteAdapter(path, clock=clock)
+    key = key_of(new_user())
+    adapter.save(key, progress.mark_disclaimer_heard(adapter.load(key)))
+    assert rows(path) == [(key, TTL_SECONDS)]
+    clock.now += TTL_SECONDS - day
+    kept = adapter.load(key)
+    assert kept["disclaimer_heard"] is True
+    adapter.save(key, progress.set_hold_seconds(kept, 30))  # used again: 13 months from now
+    clock.now += TTL_SECONDS - day
+    assert adapter.load(key)["hold_seconds"] == 30
+    clock.now += 2 * day
+    gone = adapter.load(key)
+    assert gone[VERSION_KEY] == 0 and gone["hold_seconds"] is None and not gone["disclaimer_heard"]
+    SqliteAdapter(path, clock=clock)  # opening the file sweeps expired rows out of it
+    assert rows(path) == []
+
+
+def test_an_expired_sqlite_row_not_yet_swept_counts_as_absent(tmp_path):
+    clock, path = Clock(), tmp_path / "progress.sqlite3"
+    adapter = SqliteAdapter(path, clock=clock)
+    key = key_of(new_user())
+    adapter.save(key, progress.set_hold_seconds(adapter.load(key), 45))
+    clock.now += TTL_SECONDS + 1
+    fresh = adapter.load(key)
+    assert fresh[VERSION_KEY] == 0 and fresh["hold_seconds"] is None
+    adapter.save(key, progress.mark_disclaimer_heard(fresh))  # written over, no conflict
+    assert (adapter.counters.writes, adapter.counters.conflicts) == (2, 0)
+    again = adapter.load(key)
+    assert again["disclaimer_heard"] is True and again["hold_seconds"] is None
+
+
+def test_a_sqlite_file_from_before_expiry_gets_it_counted_from_the_last_write(tmp_path):
+    path = tmp_path / "progress.sqlite3"
+    written = time.time() - 30 * 86400
+    old_row = json.dumps({**progress.new_profile(), "schema": 1, "hold_seconds": 20})
+    old_row = json.dumps({k: v for k, v in json.loads(old_row).items() if k != "completion_ids"})
+    with sqlite3.connect(path) as db:  # the table as the previous release created it
+        db.execute(
+            "CREATE TABLE progress (id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+            " profile TEXT NOT NULL, written_at REAL NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO progress VALUES ('old', 5, ?, ?), ('ancient', 5, '{}', 0)", (old_row, written)
+        )
+    adapter = SqliteAdapter(path)
+    assert rows(path) == [("old", TTL_SECONDS)]  # a row unused for 13 months is gone at once
+    loaded = adapter.load("old")
+    assert (loaded["hold_seconds"], loaded[REPAIRS_KEY], loaded[VERSION_KEY]) == (20, [], 5)
 
 
 # --- choosing a store ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -33,9 +34,14 @@ from alexa_test_certs import (
     running_waitress,
     s3_url,
 )
-from limber.web import create_app
+from limber.web import UNLIMITED_SERVER_WARNING, create_app
 from limber.web.certificates import CertificateCache
-from limber.web.factory import VERIFY_OFF_WARNING
+from limber.web.factory import (
+    MISSING_SKILL_ID_MESSAGE,
+    NO_SKILL_ID_WARNING,
+    VERIFY_OFF_WARNING,
+    ConfigurationError,
+)
 from limber.web.verification import AbstractVerifier
 
 pytestmark = pytest.mark.slow
@@ -264,9 +270,24 @@ def test_verify_off_accepts_unsigned_requests_and_warns_at_start(monkeypatch, ca
     assert HELLO_SPEECH in speech_of(response)
 
 
+def test_verify_off_without_a_skill_id_warns_that_any_skill_is_answered(caplog):
+    with caplog.at_level(logging.WARNING, logger="limber.web"):
+        create_app(skill=hello_skill(), skill_id=None, verify=False)
+    assert NO_SKILL_ID_WARNING in rejections(caplog)
+
+
+def test_verification_on_without_a_skill_id_refuses_to_build(monkeypatch):
+    monkeypatch.delenv("LIMBER_VERIFY", raising=False)
+    monkeypatch.delenv("LIMBER_SKILL_ID", raising=False)
+    with pytest.raises(ConfigurationError) as caught:
+        create_app(skill=hello_skill())
+    assert str(caught.value) == MISSING_SKILL_ID_MESSAGE
+    assert "LIMBER_SKILL_ID" in MISSING_SKILL_ID_MESSAGE
+
+
 def test_verify_on_is_the_default(monkeypatch, caplog):
     monkeypatch.delenv("LIMBER_VERIFY", raising=False)
-    app = create_app(skill=hello_skill(), skill_id=None)
+    app = create_app(skill=hello_skill(), skill_id=TEST_SKILL_ID)
     assert VERIFY_OFF_WARNING not in [r.getMessage() for r in caplog.records]
     with running_waitress(app) as base_url:
         response = requests.post(f"{base_url}/", data=encode(alexa_request()), timeout=TIMEOUT)
@@ -365,21 +386,30 @@ def test_real_skill_answers_a_signed_launch_request(pki, cert_server, monkeypatc
     assert forged.status_code == 400
 
 
+def _serve_command(*options: str) -> list[str]:
+    return [sys.executable, "-m", "limber.web", "--listen=127.0.0.1:0", *options]
+
+
+def _server_env(**changes: str | None) -> dict[str, str]:
+    env = {**os.environ, "LIMBER_STORE": "memory", "LIMBER_SKILL_ID": TEST_SKILL_ID}
+    env.pop("LIMBER_VERIFY", None)
+    for name, value in changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
 @real_skill
-def test_readme_command_serves_limber_web_app(tmp_path):
-    """`waitress-serve ... limber.web:app` starts, warns about LIMBER_VERIFY=0, and answers."""
-    waitress_serve = Path(sys.executable).with_name("waitress-serve")
-    env = {
-        **os.environ,
-        "LIMBER_VERIFY": "0",
-        "LIMBER_STORE": "memory",
-        "LIMBER_SKILL_ID": TEST_SKILL_ID,
-    }
+def test_readme_command_serves_limber(tmp_path):
+    """`python -m limber.web` starts, warns about LIMBER_VERIFY=0, answers, and refuses a
+    50 MiB body from its Content-Length alone."""
     stderr_path = tmp_path / "stderr.txt"
     with stderr_path.open("w") as stderr:
         process = subprocess.Popen(
-            [str(waitress_serve), "--listen=127.0.0.1:0", "limber.web:app"],
-            env=env,
+            _serve_command("--threads=4"),
+            env=_server_env(LIMBER_VERIFY="0"),
             stdout=subprocess.DEVNULL,
             stderr=stderr,
         )
@@ -390,10 +420,75 @@ def test_readme_command_serves_limber_web_app(tmp_path):
         response = requests.post(f"{base_url}/", data=encode(alexa_request()), timeout=TIMEOUT)
         assert response.status_code == 200
         assert "<speak>" in speech_of(response)
+        # The 413 comes back although not one byte of the body was sent: nothing buffered.
+        assert _announce_body(base_url, 50 * 1024 * 1024).startswith("HTTP/1.1 413")
     finally:
         process.terminate()
         process.wait(timeout=10)
-    assert VERIFY_OFF_WARNING in stderr_path.read_text()
+    logged = stderr_path.read_text()
+    assert VERIFY_OFF_WARNING in logged and UNLIMITED_SERVER_WARNING not in logged
+    assert "connection limit 1000" in logged and "request timeout 10 s" in logged
+
+
+def _announce_body(base_url: str, length: int) -> str:
+    """Send only the head of a POST with a ``length``-byte body; return the status line."""
+    host, port = base_url.removeprefix("http://").split(":")
+    head = (
+        f"POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {length}\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port)), timeout=TIMEOUT) as sock:
+        sock.sendall(head.encode("ascii"))
+        answer = sock.recv(4096).decode("latin-1")
+    return answer.split("\r\n", 1)[0]
+
+
+@real_skill
+def test_waitress_serve_still_serves_limber_web_app_and_warns_about_its_limits(tmp_path):
+    stderr_path = tmp_path / "stderr.txt"
+    with stderr_path.open("w") as stderr:
+        process = subprocess.Popen(
+            [_waitress_serve(), "--listen=127.0.0.1:0", "limber.web:app"],
+            env=_server_env(LIMBER_VERIFY="0"),
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    try:
+        base_url = _wait_for_listen_line(stderr_path, process)
+        response = requests.post(f"{base_url}/", data=encode(alexa_request()), timeout=TIMEOUT)
+        assert response.status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    logged = stderr_path.read_text()
+    assert VERIFY_OFF_WARNING in logged and UNLIMITED_SERVER_WARNING in logged
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(lambda: _serve_command(), id="python-m"),
+        pytest.param(
+            lambda: [_waitress_serve(), "--listen=127.0.0.1:0", "limber.web:app"], id="waitress-serve"
+        ),
+    ],
+)
+def test_server_refuses_to_start_with_verification_on_and_no_skill_id(command):
+    finished = subprocess.run(
+        command(),
+        env=_server_env(LIMBER_SKILL_ID=None),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode != 0
+    assert MISSING_SKILL_ID_MESSAGE in finished.stderr
+    assert "Traceback" not in finished.stderr
+    assert "Serving on" not in finished.stderr + finished.stdout
+
+
+def _waitress_serve() -> str:
+    return str(Path(sys.executable).with_name("waitress-serve"))
 
 
 def _wait_for_listen_line(stderr_path: Path, process: subprocess.Popen) -> str:
@@ -403,6 +498,6 @@ def _wait_for_listen_line(stderr_path: Path, process: subprocess.Popen) -> str:
         if match:
             return match.group(1)
         if process.poll() is not None:
-            pytest.fail(f"waitress-serve exited: {stderr_path.read_text()}")
+            pytest.fail(f"server exited: {stderr_path.read_text()}")
         time.sleep(0.1)
-    pytest.fail("waitress-serve did not start within 30 s")
+    pytest.fail("server did not start within 30 s")

@@ -5,15 +5,27 @@ test_web_http.py."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
+import threading
 from collections import Counter
 from types import SimpleNamespace
+from urllib.parse import urlparse, urlsplit
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from alexa_test_certs import TEST_SKILL_ID, make_signing_pki
-from limber.web.certificates import CertificateCache, load_trust_roots, validate_certificate_url
+from limber.web.certificates import (
+    CertificateCache,
+    CertificateFetchError,
+    FetchLimits,
+    canonical_certificate_url,
+    fetch_certificate_chain,
+    load_trust_roots,
+    validate_certificate_url,
+)
 from limber.web.verification import (
     ApplicationIdVerifier,
     TimestampVerifier,
@@ -200,6 +212,132 @@ def test_certificate_url_rules_reject(url, reason):
     assert reason in error.message
 
 
+# --- the same decisions as Amazon's own verifier, on a table of URLs ---
+
+
+def official_accepts(url: str) -> bool:
+    """ask-sdk-webservice-support's ``RequestVerifier._validate_certificate_url``, as in
+    github.com/alexa/alexa-skills-kit-sdk-for-python at 7e13ca69 (release 1.19.0),
+    ask-sdk-webservice-support/ask_sdk_webservice_support/verifier.py, lines 249-287, with its
+    constants from verifier_constants.py (Apache-2.0). The package itself cannot be imported
+    here: it needs certvalidator/oscrypto, which fail on OpenSSL >= 3.0.10. Any exception it
+    would raise (including the ValueError of a bad port) counts as a rejection."""
+    try:
+        parsed_url = urlparse(url)
+        if parsed_url.scheme.lower() != "https":
+            return False
+        hostname = parsed_url.hostname
+        if hostname is None or hostname.lower() != "s3.amazonaws.com":
+            return False
+        normalized_path = os.path.normpath(parsed_url.path)
+        if not normalized_path.startswith(f"{os.path.sep}echo.api{os.path.sep}"):
+            return False
+        port = parsed_url.port
+        if port is not None and port != 443:
+            return False
+    except Exception:
+        return False
+    return True
+
+
+def limber_accepts(url: str) -> bool:
+    try:
+        canonical_certificate_url(url)
+    except VerificationException as error:
+        assert error.check == "cert_url"
+        return False
+    return True
+
+
+BOTH_ACCEPT = [
+    "https://s3.amazonaws.com/echo.api/echo-api-cert.pem",
+    "https://s3.amazonaws.com:443/echo.api/echo-api-cert.pem",
+    "https://s3.amazonaws.com/echo.api/../echo.api/echo-api-cert.pem",
+    "HTTPS://S3.AMAZONAWS.COM/echo.api/echo-api-cert.pem",
+    "https://s3.amazonaws.com/echo.api//echo-api-cert.pem",
+    "https://s3.amazonaws.com/echo.api/./echo-api-cert.pem",
+    "https://s3.amazonaws.com/echo.api/sub/../echo-api-cert.pem",
+    "https://s3.amazonaws.com/evil/../echo.api/echo-api-cert.pem",
+    "https://s3.amazonaws.com/evil/../../echo.api/echo-api-cert.pem",
+    "https://s3.amazonaws.com/echo.api/echo-api-cert.pem?versionId=1",
+    "https://s3.amazonaws.com/echo.api/echo-api-cert.pem#fragment",
+    "https://s3.amazonaws.com/echo.api/echo-api-cert.pem;params",
+    "https://someone@s3.amazonaws.com/echo.api/echo-api-cert.pem",
+    "https://s3.amazonaws.com/echo.api/%41.pem",
+    "https://s3.amazonaws.com/echo.api/..\\other/x.pem",
+    "https://s3.amazonaws.com/echo.api/x/",
+]
+BOTH_REJECT = [
+    "http://s3.amazonaws.com/echo.api/echo-api-cert.pem",
+    "ftp://s3.amazonaws.com/echo.api/echo-api-cert.pem",
+    "s3.amazonaws.com/echo.api/echo-api-cert.pem",
+    "",
+    "https:///echo.api/echo-api-cert.pem",
+    "https://notamazon.com/echo.api/echo-api-cert.pem",
+    "https://s3.amazonaws.com.evil.example/echo.api/echo-api-cert.pem",
+    "https://s3.amazonaws.com@evil.example/echo.api/echo-api-cert.pem",
+    "https://s3.amazonaws.com./echo.api/echo-api-cert.pem",
+    "https://s3.amazonaws.com/EcHo.aPi/echo-api-cert.pem",
+    "https://s3.amazonaws.com/invalid.path/echo-api-cert.pem",
+    "https://s3.amazonaws.com/echo.api/../invalid.path/echo-api-cert.pem",
+    "https://s3.amazonaws.com/echo.api/",
+    "https://s3.amazonaws.com/echo.api",
+    "https://s3.amazonaws.com/echo.api/.",
+    "https://s3.amazonaws.com/echo.api/;x",
+    "https://s3.amazonaws.com//echo.api/echo-api-cert.pem",
+    "https://s3.amazonaws.com/echo.apix/echo-api-cert.pem",
+    "https://s3.amazonaws.com:563/echo.api/echo-api-cert.pem",
+    "https://s3.amazonaws.com:notaport/echo.api/echo-api-cert.pem",
+    # The audit's case: decoding %2f before normalising made this /echo.api/x.pem.
+    "https://s3.amazonaws.com/evil/..%2fecho.api/x.pem",
+    "https://s3.amazonaws.com/evil/..%2Fecho.api/x.pem",
+    "https://s3.amazonaws.com/evil%2f..%2f..%2fecho.api/x.pem",
+    "https://s3.amazonaws.com/%2e%2e/echo.api/x.pem",
+]
+# Stricter on purpose: servers differ on whether %2e and %2f are path syntax.
+ONLY_AMAZON_ACCEPTS = [
+    "https://s3.amazonaws.com/echo.api/%2e%2e/invalid.path/echo-api-cert.pem",
+    "https://s3.amazonaws.com/echo.api/%2E%2E/invalid.path/echo-api-cert.pem",
+    "https://s3.amazonaws.com/echo.api/..%2finvalid.path/echo-api-cert.pem",
+    "https://s3.amazonaws.com/echo.api/%2e%2e%2f%2e%2e%2fother/x.pem",
+    "https://s3.amazonaws.com/echo.api/..%5cother/x.pem",
+    "https://s3.amazonaws.com/echo.api/x%2epem",
+]
+
+
+@pytest.mark.parametrize("url", BOTH_ACCEPT + BOTH_REJECT + ONLY_AMAZON_ACCEPTS)
+def test_url_decisions_match_amazons_verifier_except_encoded_dots_and_slashes(url):
+    encoded_dot_or_slash = re.search(r"%(2e|2f|5c)", urlsplit(url).path, re.IGNORECASE) is not None
+    if encoded_dot_or_slash:
+        assert not limber_accepts(url)
+    else:
+        assert limber_accepts(url) == official_accepts(url)
+    expected = url in BOTH_ACCEPT
+    assert limber_accepts(url) == expected
+    assert official_accepts(url) == (expected or url in ONLY_AMAZON_ACCEPTS)
+
+
+@pytest.mark.parametrize("url", BOTH_ACCEPT)
+def test_canonical_url_is_the_normalised_path_on_amazons_host(url):
+    canonical = canonical_certificate_url(url)
+    assert canonical == "https://s3.amazonaws.com" + os.path.normpath(urlparse(url).path)
+    assert canonical_certificate_url(canonical) == canonical
+    assert official_accepts(canonical)
+
+
+def test_the_canonical_url_is_fetched_and_shared_by_its_spellings(pki):
+    fetched = Counter()
+    cache = CertificateCache(trust_roots=[pki.root], fetch=counting_fetch(pki, "valid", fetched))
+    spellings = [
+        "https://s3.amazonaws.com:443/echo.api/sub/../valid.pem?x=1",
+        "HTTPS://someone@S3.AMAZONAWS.COM/echo.api//valid.pem#f",
+        "https://s3.amazonaws.com/evil/../echo.api/valid.pem",
+    ]
+    keys = {id(cache.signing_key(url)) for url in spellings}
+    assert fetched == Counter({"https://s3.amazonaws.com/echo.api/valid.pem": 1})
+    assert len(keys) == 1
+
+
 def test_cache_applies_url_rules_before_fetching(pki):
     fetched = []
     cache = CertificateCache(trust_roots=[pki.root], fetch=fetched.append)
@@ -277,7 +415,7 @@ def test_cache_keeps_a_chain_until_it_expires_then_fetches_again(pki):
     assert fetched[url] == 2
 
 
-def test_failed_fetch_is_rejected_and_not_cached(pki):
+def test_failed_fetch_is_remembered_for_minutes_then_retried(pki):
     attempts = []
 
     def flaky_fetch(url: str) -> bytes:
@@ -286,11 +424,17 @@ def test_failed_fetch_is_rejected_and_not_cached(pki):
             raise OSError("connection reset")
         return pki.chains["valid"]
 
-    cache = CertificateCache(trust_roots=[pki.root], fetch=flaky_fetch)
+    clock = MutableClock(dt.datetime.now(UTC))
+    cache = CertificateCache(trust_roots=[pki.root], fetch=flaky_fetch, clock=clock)
     url = "https://s3.amazonaws.com/echo.api/valid.pem"
     error = rejection(cache.signing_key, url)
     assert error.check == "cert_fetch"
     assert "connection reset" in error.message
+    clock.now += dt.timedelta(minutes=4)
+    again = rejection(cache.signing_key, url)  # answered from the failure cache
+    assert again.check == "cert_fetch" and "failed earlier" in again.message
+    assert len(attempts) == 1
+    clock.now += dt.timedelta(minutes=2)
     assert isinstance(cache.signing_key(url), RSAPublicKey)
     assert len(attempts) == 2
 
@@ -418,3 +562,221 @@ def test_application_id_of_another_skill_is_rejected(context_id, session_id, wor
     error = rejection(verifier.verify, {}, "", envelope_for(context_id, session_id))
     assert error.check == "application_id"
     assert words in error.message
+
+
+# --- fetching under load: single flight, no lock across a fetch, the caps ---
+
+
+class GatedFetch:
+    """A fetch that blocks until released, recording what was asked and how many at once."""
+
+    def __init__(self, pki) -> None:
+        self._pki = pki
+        self.release = threading.Event()
+        self.started = Counter()
+        self.running = 0
+        self.peak = 0
+        self.lock_was_free: list[bool] = []
+        self._count = threading.Lock()
+        self.cache = None
+
+    def __call__(self, url: str) -> bytes:
+        with self._count:
+            self.started[url] += 1
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+        try:
+            if self.cache is not None:  # is the cache's bookkeeping lock free mid-fetch?
+                free = self.cache.lock.acquire(blocking=False)
+                if free:
+                    self.cache.lock.release()
+                self.lock_was_free.append(free)
+            self.release.wait(10)
+            return self._pki.chains["valid"]
+        finally:
+            with self._count:
+                self.running -= 1
+
+
+def in_threads(count: int, call) -> tuple[list, list[threading.Thread]]:
+    results: list = []
+
+    def run() -> None:
+        try:
+            results.append(call())
+        except VerificationException as error:
+            results.append(error)
+
+    threads = [threading.Thread(target=run, daemon=True) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    return results, threads
+
+
+def wait_until(condition, timeout: float = 5.0) -> None:
+    deadline = dt.datetime.now() + dt.timedelta(seconds=timeout)
+    while not condition():
+        assert dt.datetime.now() < deadline, "condition not reached"
+        threading.Event().wait(0.01)
+
+
+def test_requests_naming_one_new_url_share_one_fetch(pki):
+    fetch = GatedFetch(pki)
+    cache = CertificateCache(
+        trust_roots=[pki.root], fetch=fetch, limits=FetchLimits(max_waiters=5, follow_seconds=10)
+    )
+    url = "https://s3.amazonaws.com/echo.api/valid.pem"
+    results, threads = in_threads(6, lambda: cache.signing_key(url))
+    wait_until(lambda: sum(fetch.started.values()) == 1)
+    fetch.release.set()
+    for thread in threads:
+        thread.join(5)
+    assert fetch.started == Counter({url: 1})
+    assert len(results) == 6 and all(isinstance(key, RSAPublicKey) for key in results)
+
+
+def test_no_lock_is_held_while_fetching_and_a_cached_url_is_answered_meanwhile(pki):
+    fetch = GatedFetch(pki)
+    cache = CertificateCache(trust_roots=[pki.root], fetch=fetch)
+    fetch.cache = cache
+    cached = "https://s3.amazonaws.com/echo.api/cached.pem"
+    fetch.release.set()
+    cache.signing_key(cached)
+    fetch.release.clear()
+    _, slow = in_threads(1, lambda: cache.signing_key("https://s3.amazonaws.com/echo.api/slow.pem"))
+    wait_until(lambda: fetch.running == 1)
+    assert isinstance(cache.signing_key(cached), RSAPublicKey)  # while slow.pem is still fetching
+    _, other = in_threads(1, lambda: cache.signing_key("https://s3.amazonaws.com/echo.api/other.pem"))
+    wait_until(lambda: fetch.running == 2)  # a second URL's fetch started alongside the first
+    fetch.release.set()
+    for thread in slow + other:
+        thread.join(5)
+    assert fetch.lock_was_free == [True, True, True]
+
+
+def test_fetches_at_once_are_capped_and_the_rest_refused_at_once(pki):
+    fetch = GatedFetch(pki)
+    cache = CertificateCache(trust_roots=[pki.root], fetch=fetch, limits=FetchLimits(max_concurrent=2))
+    urls = iter(f"https://s3.amazonaws.com/echo.api/new-{n}.pem" for n in range(10))
+    results, threads = in_threads(2, lambda: cache.signing_key(next(urls)))
+    wait_until(lambda: fetch.running == 2)
+    refused = rejection(cache.signing_key, "https://s3.amazonaws.com/echo.api/one-too-many.pem")
+    assert refused.check == "cert_busy"
+    fetch.release.set()
+    for thread in threads:
+        thread.join(5)
+    assert fetch.peak == 2
+    assert "https://s3.amazonaws.com/echo.api/one-too-many.pem" not in fetch.started
+
+
+def test_waiters_for_a_fetch_are_capped(pki):
+    fetch = GatedFetch(pki)
+    cache = CertificateCache(
+        trust_roots=[pki.root], fetch=fetch, limits=FetchLimits(max_waiters=2, follow_seconds=10)
+    )
+    url = "https://s3.amazonaws.com/echo.api/valid.pem"
+    results, threads = in_threads(3, lambda: cache.signing_key(url))  # one leads, two wait
+    wait_until(lambda: fetch.running == 1 and cache._waiting == 2)
+    assert rejection(cache.signing_key, url).check == "cert_busy"
+    fetch.release.set()
+    for thread in threads:
+        thread.join(5)
+    assert sum(isinstance(key, RSAPublicKey) for key in results) == 3
+
+
+def test_new_urls_per_minute_are_capped(pki, caplog):
+    fetched = Counter()
+    clock = MutableClock(dt.datetime.now(UTC))
+    cache = CertificateCache(
+        trust_roots=[pki.root],
+        fetch=counting_fetch(pki, "valid", fetched),
+        clock=clock,
+        max_entries=100,
+        limits=FetchLimits(new_urls_per_minute=3),
+    )
+    for n in range(3):
+        cache.signing_key(f"https://s3.amazonaws.com/echo.api/n{n}.pem")
+    for n in range(3, 6):
+        refused = rejection(cache.signing_key, f"https://s3.amazonaws.com/echo.api/n{n}.pem")
+        assert refused.check == "cert_rate"
+    assert cache.signing_key("https://s3.amazonaws.com/echo.api/n0.pem")  # cached ones still work
+    budget_warnings = [r for r in caplog.records if "fetch budget spent" in r.getMessage()]
+    assert len(budget_warnings) == 1 and budget_warnings[0].levelname == "WARNING"
+    clock.now += dt.timedelta(seconds=61)
+    cache.signing_key("https://s3.amazonaws.com/echo.api/n3.pem")
+    assert sum(fetched.values()) == 4
+
+
+def test_a_fetch_that_trickles_is_cut_off_at_its_deadline():
+    import socket as socket_module
+
+    listener = socket_module.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    stop = threading.Event()
+
+    def trickle() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(4096)
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"x" * 1000:
+                if stop.wait(0.05):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/echo.api/x.pem"
+    started = dt.datetime.now()
+    try:
+        with pytest.raises(CertificateFetchError, match="within 0.5 s"):
+            fetch_certificate_chain(url, timeout=0.5)
+    finally:
+        stop.set()
+        listener.close()
+        thread.join(5)
+    # Every byte came well inside a socket timeout of 0.5 s, yet the whole fetch was cut off.
+    assert dt.datetime.now() - started < dt.timedelta(seconds=3)
+
+
+def test_requests_wait_for_a_slow_fetch_only_in_its_first_moments(pki):
+    """However many requests name a URL whose fetch hangs, they hold threads for at most
+    ``follow_seconds`` of it; after that they are refused at once."""
+    fetch = GatedFetch(pki)
+    cache = CertificateCache(trust_roots=[pki.root], fetch=fetch, limits=FetchLimits(follow_seconds=0.3))
+    url = "https://s3.amazonaws.com/echo.api/hangs.pem"
+    _, leader = in_threads(1, lambda: cache.signing_key(url))
+    wait_until(lambda: fetch.running == 1)
+    started = dt.datetime.now()
+    waited = rejection(cache.signing_key, url)  # joined in time, gave up at the 0.3 s mark
+    late = dt.datetime.now()
+    refused = rejection(cache.signing_key, url)  # past 0.3 s: refused without waiting
+    assert (waited.check, refused.check) == ("cert_busy", "cert_busy")
+    assert "taken over 0.3 s" in refused.message
+    assert dt.timedelta(seconds=0.1) < late - started < dt.timedelta(seconds=2)
+    assert dt.datetime.now() - late < dt.timedelta(seconds=0.1)
+    fetch.release.set()
+    leader[0].join(5)
+    assert isinstance(cache.signing_key(url), RSAPublicKey)  # the leader's fetch still counted
+    assert fetch.started == Counter({url: 1})
+
+
+def test_once_a_key_is_cached_only_a_few_may_wait_for_a_new_url(pki):
+    fetch = GatedFetch(pki)
+    limits = FetchLimits(max_waiters=64, max_waiters_warm=2, follow_seconds=10)
+    cache = CertificateCache(trust_roots=[pki.root], fetch=fetch, limits=limits)
+    fetch.release.set()
+    cache.signing_key("https://s3.amazonaws.com/echo.api/current.pem")  # now warm
+    fetch.release.clear()
+    url = "https://s3.amazonaws.com/echo.api/new.pem"
+    results, threads = in_threads(3, lambda: cache.signing_key(url))  # one leads, two wait
+    wait_until(lambda: fetch.running == 1 and cache._waiting == 2)
+    assert rejection(cache.signing_key, url).check == "cert_busy"
+    assert cache.signing_key("https://s3.amazonaws.com/echo.api/current.pem")  # unaffected
+    fetch.release.set()
+    for thread in threads:
+        thread.join(5)
+    assert sum(isinstance(key, RSAPublicKey) for key in results) == 3

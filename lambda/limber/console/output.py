@@ -28,16 +28,25 @@ class Output:
             print(f"(speech is off: {reason}; showing text only)")
             return None
 
-    def show(self, response: dict) -> None:
+    def show(self, response: dict, *, who: str = "Limber") -> None:
         body = response.get("response") or {}
         ssml = (body.get("outputSpeech") or {}).get("ssml")
         self.count += 1
-        segments = fast(segments_from_ssml(ssml), self.speed) if ssml else []
+        said = segments_from_ssml(ssml) if ssml else []
+        # --fast plays silences faster but the labels stay true: "[10 s]" is ten seconds of hold.
+        segments = fast(said, self.speed)
         if ssml:
-            print(f"Limber: {display_text(segments)}", flush=True)
+            print(f"{who}: {display_text(said)}", flush=True)
         card = body.get("card")
-        if card:
+        if card and card.get("type") == "AskForPermissionsConsent":
+            print(f"  [card] the Alexa app asks to allow: {', '.join(card.get('permissions') or [])}")
+        elif card:
             print(f"  [card] {card.get('title')}: {card.get('content') or card.get('text')}")
+        for directive in body.get("directives") or []:
+            if directive.get("type") == "Connections.SendRequest" and directive.get("name") == "AskFor":
+                # On a device Alexa itself now asks for the permission; a console has no Alexa.
+                print("  (Alexa would now ask you to allow limber coach to set reminders;"
+                      " the console can't grant that, so nothing is set)")
         if body.get("shouldEndSession") is not False and ssml:
             print("  (session ended)")
         if not ssml:

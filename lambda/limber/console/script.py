@@ -19,6 +19,10 @@
       - say: next
         until: {contains: "last one"}     # say it until a response meets these expectations
         max: 20                           # ... at most this many times (default 30)
+      - silence: true                     # say nothing: Alexa speaks the reprompt ...
+        expect: {contains: "Say next"}
+      - silence: true                     # ... and then closes the session (the skill gets a
+        expect: {ends_session: true}      #     SessionEndedRequest EXCEEDED_MAX_REPROMPTS)
 
 Speech is compared as plain words (markup removed). A session that ends (``stop``) is
 followed by a new one, as when the person speaks to the Echo again; saved progress stays
@@ -39,7 +43,7 @@ from limber.console.envelopes import AlexaSession, speech_text
 
 EXPECTATIONS = {"intent", "slots", "contains", "not_contains", "matches", "ends_session",
                 "card_title_starts", "card_contains"}  # fmt: skip
-TURN_KEYS = {"say", "expect", "repeat", "until", "max"}
+TURN_KEYS = {"say", "silence", "expect", "repeat", "until", "max"}
 SCRIPT_KEYS = {"name", "locale", "turns", "description"}
 DEFAULT_MAX = 30
 
@@ -80,7 +84,10 @@ def load_script(path: Path) -> dict:
         if isinstance(turn, dict) and isinstance(turn.get("say"), bool):
             raise ScriptError(f'{where}: YAML reads an unquoted yes or no as true/false; write say: "no"')
         said = turn.get("say") if isinstance(turn, dict) else None
-        if not isinstance(said, str) or not re.search(r"\w", said):
+        if isinstance(turn, dict) and "silence" in turn:
+            if turn["silence"] is not True or set(turn) - {"silence", "expect"}:
+                raise ScriptError(f"{where}: a silence turn is 'silence: true' with an optional 'expect'")
+        elif not isinstance(said, str) or not re.search(r"\w", said):
             raise ScriptError(f"{where} needs 'say' with some words")
         if set(turn) - TURN_KEYS:
             raise ScriptError(f"{where} has unknown keys {sorted(set(turn) - TURN_KEYS)}")
@@ -161,7 +168,9 @@ def _label(request: dict) -> str:
     return f"{intent['name']}{' ' + slots if slots else ''}"
 
 
-def _say(turn: dict, session: AlexaSession, output, request_for: Callable) -> tuple[dict, dict, int]:
+def _say(
+    turn: dict, session: AlexaSession, output, request_for: Callable, explain_lines=False
+) -> tuple[dict, dict, int]:
     """Say the turn's line once, ``repeat`` more times, or until ``until`` is met: the last
     request, its response, and how many times the line was said."""
     until = turn.get("until")
@@ -171,6 +180,10 @@ def _say(turn: dict, session: AlexaSession, output, request_for: Callable) -> tu
         count += 1
         request = request_for(turn["say"], session)
         print(f"> {turn['say']}    [{_label(request)}]", flush=True)
+        if explain_lines:
+            from limber.console.main import explain, heard
+
+            print(explain(request, heard(turn["say"], session.locale)[1]), flush=True)
         response = session.send(request)
         output.show(response)
         if until and not failures(until, response, request):
@@ -178,7 +191,26 @@ def _say(turn: dict, session: AlexaSession, output, request_for: Callable) -> tu
     return request, response, count
 
 
-def run_script(path: Path, session: AlexaSession, output, request_for: Callable) -> int:
+def _silence(session: AlexaSession, output, explain_lines: bool, silences: int) -> tuple[dict, dict]:
+    """The ``silences``-th silence in a row: the reprompt Alexa speaks, or the session closing."""
+    from limber.console.silence import REPROMPT, on_silence
+
+    print("> (silence)", flush=True)
+    heard = on_silence(session, silences)
+    if heard is None:
+        raise ScriptError("silence with no session open: nothing is listening")
+    request, response = heard
+    if explain_lines and request == REPROMPT:
+        print("  [heard] nothing: Alexa speaks the reprompt and listens again; the skill is not asked")
+    elif explain_lines:
+        print(f"  [heard] nothing again: {request['type']} ({request['reason']})")
+    output.show(response, who="Limber (reprompt)" if request == REPROMPT else "Limber")
+    return request, response
+
+
+def run_script(
+    path: Path, session: AlexaSession, output, request_for: Callable, *, explain_lines=False
+) -> int:
     try:
         script = load_script(path)
     except ScriptError as err:
@@ -187,15 +219,25 @@ def run_script(path: Path, session: AlexaSession, output, request_for: Callable)
     if script.get("locale"):
         session.locale = script["locale"]
     print(f"# {script.get('name', path.name)} ({session.locale})", flush=True)
-    failed = 0
+    failed = silences = 0
     for number, turn in enumerate(script["turns"], start=1):
-        request, response, count = _say(turn, session, output, request_for)
+        if turn.get("silence"):
+            try:
+                (request, response), count = _silence(session, output, explain_lines, silences + 1), 1
+            except ScriptError as err:
+                print(f"  FAILED turn {number}: {err}")
+                failed += 1
+                continue
+            silences = silences + 1 if request["type"] == "Reprompt" else 0
+        else:
+            request, response, count = _say(turn, session, output, request_for, explain_lines)
+            silences = 0
         problems = failures(turn.get("expect") or {}, response, request)
         unmet = failures(turn["until"], response, request) if turn.get("until") else []
         if unmet:
             problems.insert(0, f"'until' not met after {count} times: {'; '.join(unmet)}")
         for problem in problems:
-            print(f"  FAILED turn {number} ({turn['say']!r}): {problem}")
+            print(f"  FAILED turn {number} ({turn.get('say', '(silence)')!r}): {problem}")
         failed += len(problems)
     print(f"# {'all expectations met' if not failed else f'{failed} expectation(s) failed'}", flush=True)
     return 1 if failed else 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from limber.core import routine as moves
 from limber.core.content import Library, Routine
 from limber.core.menu import choose_prompt, repair_notes, routine_menu
@@ -10,11 +12,14 @@ from limber.core.reply import Reply
 from limber.core.routine import Position, clamp_hold, steps_of
 from limber.core.ssml import Speech, speech
 from limber.core.state import State
-from limber.core.step_speech import feel_sentence, step_speech
+from limber.core.step_speech import exact_place, feel_sentence, routine_minutes, step_speech
 from limber.core.timing import number_word
 from limber.core.words import spoken_list
 
 STEP_REPROMPT = "Say next to carry on, repeat to do that one again, or stop to finish for now."
+INTERRUPT_NOTE = "While I'm talking, you can say Alexa, stop, or Alexa, that hurts, at any moment."
+PAUSE_PROMPT = "Say resume to carry on now, or later say, Alexa, ask limber coach to resume."
+PAUSE_REPROMPT = "To carry on, say resume. Any time later, say, Alexa, ask limber coach to resume."
 PAUSED_PROMPT = "Say resume to carry on, or stop to finish for now."
 
 
@@ -32,7 +37,9 @@ REPS_NOT_HOLDS = "This stretch counts reps, so the new hold starts with the next
 def _deliver(library: Library, state: State, index: int, *lead: str, routine: Routine | None = None) -> Reply:
     """Speak the step at ``index`` of ``routine`` (default: the current one) and move there."""
     routine = routine or library.routine(state.position.routine_id)
-    out = speech(*repair_notes(state), *lead).extend(step_speech(routine, index, state.hold))
+    # The same step again (repeat, resume) doesn't repeat who should skip it.
+    again = bool(state.position) and (state.position.routine_id, state.position.step) == (routine.id, index)
+    out = speech(*repair_notes(state), *lead).extend(step_speech(routine, index, state.hold, again=again))
     new_state = state.with_(position=Position(routine.id, index), offer=None, repairs=())
     # Only a changed place is worth a write: repeat and help leave storage alone.
     moved = ("position",) if new_state.position != state.position else ()
@@ -46,6 +53,9 @@ def _deliver(library: Library, state: State, index: int, *lead: str, routine: Ro
         "timer_starts": round(out.marks["hold_start"], 1),
         "timer_ends": round(out.marks["hold_end"], 1),
     }
+    if "rest_start" in out.marks:  # the rest between sets, for the screen's countdown
+        marks = out.marks
+        display |= {"rest_starts": round(marks["rest_start"], 1), "rest_ends": round(marks["rest_end"], 1)}
     return Reply(out, new_state, reprompt=STEP_REPROMPT, events=moved, display=display)
 
 
@@ -65,7 +75,11 @@ def start(library: Library, state: State, routine_id: str | None, heard: str | N
         lead = f"I don't have a routine called {heard}." if speakable(heard) else "Sure."
         return _no_routine(library, state, lead)
     count = len(routine.stretches)
-    intro = f"Let's do {routine.name}: {number_word(count)} stretches. {routine.summary}"
+    minutes = routine_minutes(routine, state.hold)
+    intro = (
+        f"Let's do {routine.name}: {number_word(count)} stretches, about {number_word(minutes)} minutes. "
+        f"{routine.summary} {INTERRUPT_NOTE}"
+    )
     return _deliver(library, state, 0, intro, routine=routine)
 
 
@@ -120,17 +134,22 @@ def start_over(library: Library, state: State) -> Reply:
 
 
 def pause(library: Library, state: State) -> Reply:
+    """The device closes the session a few seconds after this reply, so the way back is said as
+    the person will need it: with the invocation name."""
     if not state.position:
         return _no_routine(library, state, "There's nothing to pause.")
-    step = steps_of(library.routine(state.position.routine_id))[state.position.step]
-    paused = Position(state.position.routine_id, state.position.step, paused=True)
-    prompt = "Say resume when you're ready, or stop to finish for now."
-    out = speech(f"Paused at stretch {step.stretch_number}.", prompt)
+    routine = library.routine(state.position.routine_id)
+    step = steps_of(routine)[state.position.step]
+    paused = replace(state.position, paused=True)
+    where = exact_place(routine, step)
+    out = speech(f"Paused at {where}.", PAUSE_PROMPT)
     changed = ("position",) if paused != state.position else ()
-    return Reply(out, state.with_(position=paused), reprompt=prompt, events=changed)
+    display = {"kind": "paused", "routine": routine.id, "step": state.position.step}
+    return Reply(out, state.with_(position=paused), reprompt=PAUSE_REPROMPT, events=changed, display=display)
 
 
 def resume(library: Library, state: State) -> Reply:
+    """Back to the exact step (side and set) the place names."""
     if not state.position:
         return _no_routine(library, state, "There's nothing paused to resume.")
     lead = "Carrying on." if state.position.paused else "We weren't paused, so here's where we are."
@@ -212,18 +231,42 @@ def describe_stretch(library: Library, state: State) -> Reply:
     return Reply(speech(text, prompt), state, reprompt=prompt)
 
 
-def finish(library: Library, state: State, routine: Routine) -> Reply:
-    others = [r for r in library.routines if r.id != routine.id]
-    suggestion = others[0] if others else routine
-    out = speech(
-        f"Well done! You've finished {routine.name}.",
-        f"Would you like to do {suggestion.name} next?",
+def finish(library: Library, state: State, routine: Routine, *, skipped: int | None = None) -> Reply:
+    """The end of a routine. Praise only what was done: when most stretches were skipped
+    (``skipped``, else the count the place carries) it says so, offers the quick version
+    instead, and does not count as a completed routine."""
+    skipped = skipped if skipped is not None else (state.position.skipped if state.position else 0)
+    done = len(routine.stretches) - skipped
+    if skipped and done < len(routine.stretches) / 2:
+        offer = library.variant(routine.id, "quick") or routine
+        ending = "That's the end of" if done else "We've reached the end of"
+        lines = [f"{ending} {routine.name}, though we skipped most of it."]
+        events: tuple[str, ...] = ("position",)
+    else:
+        offer = suggestion(library, routine)
+        lines = [f"Well done! You've finished {routine.name}."]
+        events = (f"completed:{routine.id}", "position")
+    out = speech(*lines, f"Would you like to do {offer.name} next?")
+    new_state = state.with_(position=None, offer=offer.id)
+    prompt = f"Would you like to do {offer.name}? Say yes, or name another routine."
+    # A finished routine shows the week (the skill adds the days and goal from progress).
+    display = {"kind": "progress", "routine": routine.id} if events[0].startswith("completed:") else None
+    return Reply(out, new_state, reprompt=prompt, events=events, asks="offer", display=display)
+
+
+def suggestion(library: Library, routine: Routine) -> Routine:
+    """The routine to offer after ``routine``: the next one in the list; after a routine done
+    entirely off the floor, that one's no-floor version, so "yes" doesn't start a floor stretch."""
+    base = library.routine(routine.base) if routine.base else routine
+    names = [r.id for r in library.routines]
+    following = library.routines[(names.index(base.id) + 1) % len(names)] if base.id in names else base
+    movement = library.movement
+    on_floor = movement is not None and any(
+        movement.places[s.position].group == "floor" for s in routine.stretches
     )
-    new_state = state.with_(position=None, offer=suggestion.id)
-    prompt = f"Would you like to do {suggestion.name}? Say yes, or name another routine."
-    return Reply(
-        out, new_state, reprompt=prompt, events=(f"completed:{routine.id}", "position"), asks="offer"
-    )
+    if not on_floor and following.id != base.id:
+        return library.variant(following.id, "no_floor") or following
+    return following
 
 
 def answer_offer(library: Library, state: State, accepted: bool) -> Reply:

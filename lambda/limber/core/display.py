@@ -11,6 +11,13 @@ Hints the core puts on a reply:
   countdown on the device runs in step with the voice.
 * ``{"kind": "routines"}``: the touchable routine list.
 * ``{"kind": "outcome", "level", "title", "text"}``: the result of the red-flag questions.
+* ``{"kind": "paused", "routine", "step"}``: the place a pause keeps, and how to come back.
+* ``{"kind": "progress", "routine", "days", "goal"}``: after a routine, this week's days
+  (Monday first, True where the person stretched) against their weekly goal (or None). The
+  core asks for it with the routine only; the skill adds the days and goal from progress.
+
+A step's hint may also carry ``rest_starts``/``rest_ends`` (seconds, like the hold's): the rest
+between sets, which the screen counts down too.
 """
 
 from __future__ import annotations
@@ -20,8 +27,9 @@ from functools import lru_cache
 
 from limber.core.content import Library, Routine
 from limber.core.routine import step_at, steps_of
+from limber.core.step_speech import exact_place, side_phrase, what_next
+from limber.core.step_speech import routine_minutes as spoken_minutes
 from limber.core.step_speech import setup_lines as setup_lines
-from limber.core.step_speech import side_phrase, step_speech, what_next
 from limber.core.timing import number_word
 
 START_ROUTINE = "startRoutine"  # first SendEvent argument when a routine is touched
@@ -54,6 +62,10 @@ def screen_for(display: dict | None, library: Library) -> Screen | None:
         return Screen("routines", "limber.routines", {"menu": routines_data(library)})
     if kind == "outcome":
         return _outcome_screen(display)
+    if kind == "paused":
+        return _paused_screen(display, library)
+    if kind == "progress":
+        return _progress_screen(display, library)
     return None
 
 
@@ -62,11 +74,15 @@ def capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def step_data(routine: Routine, index: int, hold: int | None, starts: float, ends: float) -> dict:
+def step_data(
+    routine: Routine, index: int, hold: int | None, starts: float, ends: float, rest: tuple | None = None
+) -> dict:
     step = steps_of(routine)[index]
     stretch = step.stretch
     total = len(routine.stretches)
-    position = f"Stretch {step.stretch_number} of {total} · {side_phrase(step.side)}"
+    position = f"Stretch {step.stretch_number} of {total}"
+    if side_phrase(step.side):
+        position += f" · {side_phrase(step.side)}"
     if stretch.sets > 1:
         position += f" · set {step.set_number} of {stretch.sets}"
     start_ms, end_ms = round(starts * 1000), round(ends * 1000)
@@ -77,6 +93,9 @@ def step_data(routine: Routine, index: int, hold: int | None, starts: float, end
         timer = {"kind": "reps", "seconds": 0, "reps": stretch.reps, "repMs": rep_ms}
     # A hint whose end is not after its start would divide by zero on the device's progress bar.
     timer |= {"startMs": start_ms, "endMs": max(end_ms, start_ms + 1000)}
+    # The rest between sets, counted down after "Release." (0 and 0: no rest in this step).
+    rest_start, rest_end = (round(rest[0] * 1000), round(rest[1] * 1000)) if rest else (0, 0)
+    timer |= {"restStartMs": rest_start, "restEndMs": max(rest_end, rest_start + 1000) if rest else 0}
     return {
         "routine": routine.name,
         "position": position,
@@ -99,7 +118,54 @@ def _step_screen(display: dict, library: Library) -> Screen | None:
         return None
     if (hold is None) != (steps_of(routine)[index].stretch.hold_seconds is None):
         return None  # a hold for a rep stretch (or none for a timed one): the hint is stale
-    return Screen("step", "limber.step", {"step": step_data(routine, index, hold, starts, ends)})
+    rest = (display.get("rest_starts"), display.get("rest_ends"))
+    if not all(isinstance(t, int | float) and not isinstance(t, bool) for t in rest):
+        rest = None
+    return Screen("step", "limber.step", {"step": step_data(routine, index, hold, starts, ends, rest)})
+
+
+PAUSED_HINT = "To carry on, say: Alexa, ask limber coach to resume."
+WEEKDAY_LABELS = ("M", "T", "W", "T", "F", "S", "S")
+
+
+def _paused_screen(display: dict, library: Library) -> Screen | None:
+    routine, index = library.routine(display.get("routine")), display.get("step")
+    if routine is None or not _is_int(index) or step_at(routine, index) is None:
+        return None
+    step = steps_of(routine)[index]
+    data = {
+        "title": "Paused",
+        "routine": routine.name,
+        "detail": capitalised(f"{exact_place(routine, step)}: {step.stretch.name}"),
+        "hint": PAUSED_HINT,
+    }
+    return Screen("status", "limber.status", {"status": data})
+
+
+def _progress_screen(display: dict, library: Library) -> Screen | None:
+    routine, days, goal = library.routine(display.get("routine")), display.get("days"), display.get("goal")
+    if (
+        routine is None
+        or not isinstance(days, list)
+        or len(days) != 7
+        or not all(isinstance(d, bool) for d in days)
+    ):
+        return None
+    if goal is not None and not (_is_int(goal) and 1 <= goal <= 7):
+        goal = None
+    done = sum(days)
+    if goal:
+        summary = f"{number_word(done).capitalize()} of {number_word(goal)} days this week"
+    else:
+        summary = f"{number_word(done).capitalize()} {'day' if done == 1 else 'days'} this week"
+    data = {
+        "title": "Well done",
+        "routine": routine.name,
+        "summary": summary,
+        "days": [{"label": label, "done": bool(d)} for label, d in zip(WEEKDAY_LABELS, days, strict=True)],
+        "goalMet": bool(goal) and done >= goal,
+    }
+    return Screen("progress", "limber.progress", {"progress": data})
 
 
 def routines_data(library: Library) -> dict:
@@ -119,9 +185,7 @@ def routines_data(library: Library) -> dict:
 @lru_cache(maxsize=32)
 def routine_minutes(routine: Routine) -> int:
     """How long the routine takes with the content's holds, from the speech's own estimate."""
-    steps = range(len(steps_of(routine)))
-    seconds = sum(step_speech(routine, i, None).estimated_seconds for i in steps)
-    return max(1, round(seconds / 60))
+    return spoken_minutes(routine)
 
 
 def _outcome_screen(display: dict) -> Screen | None:

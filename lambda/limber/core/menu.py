@@ -138,11 +138,14 @@ def help_reply(library: Library, state: State) -> Reply:
 
 def goodbye(library: Library, state: State) -> Reply:
     place = where_we_are(library, state)
+    if place:  # the exact side too, so "resume" is no surprise
+        step = steps_of(library.routine(state.position.routine_id))[state.position.step]
+        place += f", {step.side} side" if step.side != "both" else ""
     state = state.with_(offer=None, pending=None, screen=None)
     if place:
-        out = speech(f"Okay, stopping at {place}. Next time, open Limber and say resume to carry on.")
+        out = speech(f"Okay, stopping at {place}. To carry on later, say, Alexa, ask limber coach to resume.")
     else:
-        out = speech("Okay. Go gently, and come back any time.")
+        out = speech("Okay. Go gently, and come back any time: just say, Alexa, open limber coach.")
     return Reply(out, state, end_session=True)
 
 

@@ -5,10 +5,10 @@ attributes (JSON) and is stored as-is by every adapter. It holds only what the c
 where the person is in a routine, their hold preference, which days they stretched, a counter
 and whether they heard the safety disclaimer. Never screening answers or free text.
 
-Shape (schema 1)::
+Shape (schema 2)::
 
     {
-        "schema": 1,
+        "schema": 2,
         "updated_at": "2024-05-06T07:08:09.123Z" | None,     # last change of any field
         "position": {                                        # or None: nothing to resume
             "routine_id": "hips-basic",
@@ -20,6 +20,7 @@ Shape (schema 1)::
         "hold_seconds": 10..60 | None,                       # None: the routine's own holds
         "hold_updated_at": ISO timestamp | None,
         "completions": ["2024-05-01", ...],                  # local dates, sorted, <= 60 days
+        "completion_ids": ["18f4b2c3d5e-a1b2c3", ...],       # the latest 20 finishes, oldest first
         "routines_completed": 12,
         "disclaimer_heard": True,
     }
@@ -28,6 +29,16 @@ Timestamps exist because two devices can save the same person concurrently; ``me
 them to keep the later change of each part. Dates are the person's local dates: the caller
 works them out from the device time zone and passes ``today``.
 
+Counting finishes without losing any: every finished routine gets an id (its time in ms, in
+hex, plus 24 random bits), and the profile keeps the latest ``RECENT_IDS`` of them beside the
+total. When two sessions saved from the same stored record, each one's finishes are the ids
+the other lacks, so ``merge`` adds them to the other's total instead of taking the larger of
+two totals (which counted two devices finishing together once). Replaying a save that had
+in fact landed adds nothing: its ids are already there. The window only has to outlast one
+session's unsaved changes, so 20 ids (about 400 bytes) are plenty.
+
+Schema 1 (before completion ids) upgrades silently: same fields, no ids yet, total kept.
+
 Pure: standard library only.
 """
 
@@ -35,17 +46,21 @@ from __future__ import annotations
 
 import copy
 import re
+import secrets
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 HOLD_RANGE = (10, 60)
 COMPLETION_WINDOW_DAYS = 60
 STALE_AFTER_DAYS = 7
 MAX_ROUTINE_ID_LENGTH = 64
+RECENT_IDS = 20
 
 _DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Milliseconds since 1970 in 11 hex digits (until the year 2527), so ids sort by time as text.
+_COMPLETION_ID_PATTERN = re.compile(r"^[0-9a-f]{11}-[0-9a-f]{6}$")
 _FIELDS = (
     "schema",
     "updated_at",
@@ -54,9 +69,12 @@ _FIELDS = (
     "hold_seconds",
     "hold_updated_at",
     "completions",
+    "completion_ids",
     "routines_completed",
     "disclaimer_heard",
 )
+# Fields a record of an older schema may lack without anything being wrong with it.
+_ADDED_IN = {"completion_ids": 2}
 _TIMESTAMP_FIELDS = ("updated_at", "position_cleared_at", "hold_updated_at")
 _POSITION_FIELDS = ("routine_id", "step", "paused", "updated")
 # A position whose timestamp was lost sorts before every real one and counts as stale.
@@ -78,6 +96,7 @@ def new_profile() -> dict[str, Any]:
         "hold_seconds": None,
         "hold_updated_at": None,
         "completions": [],
+        "completion_ids": [],
         "routines_completed": 0,
         "disclaimer_heard": False,
     }
@@ -146,7 +165,7 @@ def migrate(raw: Any) -> tuple[dict[str, Any], list[str]]:
     for name in sorted(set(raw) - set(_FIELDS)):
         repairs.append(f"dropped unknown field {str(name)[:40]!r}")
     for name in _FIELDS[1:]:
-        if name not in raw:
+        if name not in raw and not (version is not None and version < _ADDED_IN.get(name, 0)):
             repairs.append(f"{name}: missing; set to default")
     for name in _TIMESTAMP_FIELDS:
         value = raw.get(name)
@@ -157,7 +176,11 @@ def migrate(raw: Any) -> tuple[dict[str, Any], list[str]]:
     profile["position"] = _repair_position(raw.get("position"), repairs)
     profile["hold_seconds"] = _repair_hold(raw.get("hold_seconds"), repairs)
     profile["completions"] = _repair_completions(raw.get("completions"), repairs)
+    profile["completion_ids"] = _repair_completion_ids(raw.get("completion_ids"), repairs)
     profile["routines_completed"] = _repair_counter(raw.get("routines_completed"), repairs)
+    if profile["routines_completed"] < len(profile["completion_ids"]):
+        repairs.append("routines_completed: fewer than the finishes on record; raised to match")
+        profile["routines_completed"] = len(profile["completion_ids"])
     heard = raw.get("disclaimer_heard", False)
     if isinstance(heard, bool):
         profile["disclaimer_heard"] = heard
@@ -240,6 +263,24 @@ def _repair_completions(value: Any, repairs: list[str]) -> list[str]:
     return [day.isoformat() for day in kept]
 
 
+def _repair_completion_ids(value: Any, repairs: list[str]) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple | set | frozenset):
+        repairs.append("completion_ids: not a list; cleared")
+        return []
+    ids = {item for item in value if isinstance(item, str) and _COMPLETION_ID_PATTERN.match(item)}
+    invalid = sum(1 for item in value if not (isinstance(item, str) and item in ids))
+    if invalid:
+        repairs.append(f"completion_ids: dropped {invalid} entries that were not ids")
+    kept = sorted(ids)[-RECENT_IDS:]
+    if len(kept) < len(ids):
+        repairs.append(f"completion_ids: kept the latest {RECENT_IDS}")
+    if list(value) != kept and not invalid and len(kept) == len(ids):
+        repairs.append("completion_ids: put in order without repeats")
+    return kept
+
+
 def _repair_counter(value: Any, repairs: list[str]) -> int:
     count = _as_int(value)
     if count is None or count < 0:
@@ -318,14 +359,27 @@ def mark_disclaimer_heard(profile: dict[str, Any], now: datetime | None = None) 
     return updated
 
 
+def new_completion_id(now: datetime | None = None) -> str:
+    """A finished routine's id: its time in ms (hex, sorts as text) and 24 random bits, so
+    two devices finishing in the same millisecond still differ."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    milliseconds = int(moment.timestamp() * 1000)
+    return f"{milliseconds:011x}-{secrets.token_hex(3)}"
+
+
 def record_completion(
-    profile: dict[str, Any], routine_id: str, today: date, now: datetime | None = None
+    profile: dict[str, Any],
+    routine_id: str,
+    today: date,
+    now: datetime | None = None,
+    completion_id: str | None = None,
 ) -> dict[str, Any]:
     """Count a finished routine on the person's local ``today``.
 
     Clears the position if it points into the routine just finished. Keeps completion dates
     from the last 60 days; a date up to one day ahead survives, since a person who travels
-    west can see "today" step back by a day.
+    west can see "today" step back by a day. The finish gets an id (see the module doc) so a
+    concurrent save elsewhere cannot swallow it.
     """
     updated, stamp = _changed(profile, now)
     earliest = today - timedelta(days=COMPLETION_WINDOW_DAYS - 1)
@@ -333,6 +387,8 @@ def record_completion(
     dates = {_parse_date(item) for item in updated.get("completions") or []} | {today}
     dates.discard(None)
     updated["completions"] = [d.isoformat() for d in sorted(dates) if earliest <= d <= latest]
+    ids = set(updated.get("completion_ids") or []) | {completion_id or new_completion_id(now)}
+    updated["completion_ids"] = sorted(ids)[-RECENT_IDS:]
     updated["routines_completed"] = int(updated.get("routines_completed") or 0) + 1
     position = updated.get("position")
     if isinstance(position, dict) and position.get("routine_id") == routine_id:
@@ -348,8 +404,9 @@ def merge(mine: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
     """Combine two versions of one person's profile saved from different sessions.
 
     Completion dates are a union; the position (or its clearing) with the later timestamp
-    wins, as does the later hold preference; counters take the larger value; once the
-    disclaimer was heard it stays heard. Ties keep ``mine``.
+    wins, as does the later hold preference; once the disclaimer was heard it stays heard.
+    Ties keep ``mine``. The count is ``theirs`` plus the finishes only ``mine`` has (see
+    ``_merged_count``), never less than either side's own count.
     """
     mine, _ = migrate(mine)
     theirs, _ = migrate(theirs)
@@ -369,9 +426,26 @@ def merge(mine: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
         merged["updated_at"] = theirs["updated_at"]
     dates = sorted(set(mine["completions"]) | set(theirs["completions"]))
     merged["completions"] = dates[-COMPLETION_WINDOW_DAYS:]
-    merged["routines_completed"] = max(mine["routines_completed"], theirs["routines_completed"])
+    merged["routines_completed"] = _merged_count(mine, theirs)
+    merged["completion_ids"] = sorted(set(mine["completion_ids"]) | set(theirs["completion_ids"]))[
+        -RECENT_IDS:
+    ]
     merged["disclaimer_heard"] = mine["disclaimer_heard"] or theirs["disclaimer_heard"]
     return merged
+
+
+def _merged_count(mine: dict[str, Any], theirs: dict[str, Any]) -> int:
+    """``theirs``' total plus the finishes only ``mine`` knows of.
+
+    An id of mine that ``theirs`` lacks is a finish theirs never saw, unless theirs holds a
+    full window and the id is older than all of it: then theirs let it go as old, and its
+    total already counts it. Neither side's own total is ever undercut (each counts only
+    real finishes), which also makes merging again with the same record change nothing.
+    """
+    kept = theirs["completion_ids"]
+    full = len(kept) >= RECENT_IDS
+    only_mine = [i for i in mine["completion_ids"] if i not in set(kept) and not (full and i < kept[0])]
+    return max(mine["routines_completed"], theirs["routines_completed"] + len(only_mine))
 
 
 # --- questions the skill asks -------------------------------------------------------------

@@ -38,6 +38,7 @@ class Position:
     routine_id: str
     step: int
     paused: bool = False
+    skipped: int = 0  # stretches skipped so far in this run, so the finish can be honest
 
 
 def clamp_hold(seconds: int) -> int:

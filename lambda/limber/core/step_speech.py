@@ -1,39 +1,143 @@
-"""The spoken text of one step of a routine: position, set-up, timed hold, what next."""
+"""The spoken text of one step of a routine: position, set-up, timed hold, what next.
+
+What people need once is said once. Who should skip a stretch comes before its first side
+and first set only, and not when the same step is heard again (``again``: a repeat or a
+resume). A second side gets only the set-up lines that change (the ones naming a side), a
+later set none. A skip reason already explained earlier in the routine is said the second
+time without its explanation. Cues rotate through small sets of wordings, picked by the
+step's index, so consecutive steps never say the same sentence and a step's speech stays a
+pure function of (routine, step, hold, again), which is what lets it be cached.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from limber.core.content import Routine
+from limber.core.content import Routine, Stretch
 from limber.core.routine import Step, hold_for, is_last, step_at, steps_of
 from limber.core.ssml import Speech
-from limber.core.timing import hold_speech, number_word, reps_speech, rest_speech
+from limber.core.timing import hold_speech, number_word, pick, reps_speech, rest_speech
 from limber.core.words import spoken_list
 
-SETUP_PAUSE_SECONDS = 1.0  # time to move between set-up steps
+SETUP_PAUSE_SECONDS = 1.5  # between set-up lines when content has no movement table
 GET_READY_SECONDS = 2.0  # time to settle into position before the hold starts
+
+SKIP_LEADS = ("Skip this one if", "Leave this one out if", "Give this one a miss if")
+FEEL_LEADS = ("You should feel", "Aim to feel", "Look for")
+NEXT_STRETCH = ("Say next for {name}.", "Next is {name}. Say next when you're ready.",
+                "Say next when you're ready for {name}.")
+LATER_SET = ("Same again.", "Same as before.", "Just as before.")
+REPROMPTS = {
+    "side": ("Say next for the {side} side, or repeat to do this side again.",
+             "Ready for the {side} side? Say next. Or say repeat for this side again."),
+    "set": ("Say next for set {set}, or stop to finish for now.",
+            "Say next when you're ready for set {set}."),
+    "stretch": ("Say next to carry on, repeat to do that one again, or stop to finish for now.",
+                "Say next to move on, or repeat to do it again.",
+                "Say next when you're ready, or stop to finish for now."),
+    "last": ("Say next to finish, or repeat to do that one again.",),
+}
+# "explanation" in a skip reason: "you are over sixteen weeks pregnant, as lying flat ..."
+REASON_SEPARATOR = ", as "
 
 
 def side_phrase(side: str) -> str:
-    return "both sides" if side == "both" else f"{side} side"
+    """ "left side", "right side", or nothing for a stretch done in one position."""
+    return "" if side == "both" else f"{side} side"
 
 
 def heading(routine: Routine, step: Step) -> str:
-    """The exact opening of every step: "Stretch 2 of 6: name, left side." """
+    """The exact opening of every step: "Stretch 2 of 6: name, left side." (the side only
+    where there are two)."""
+    side = side_phrase(step.side)
     return (
         f"Stretch {step.stretch_number} of {len(routine.stretches)}: "
-        f"{step.stretch.name}, {side_phrase(step.side)}."
+        f"{step.stretch.name}{', ' + side if side else ''}."
     )
 
 
+def exact_place(routine: Routine, step: Step) -> str:
+    """ "stretch 3 of 7, right side, set two of three": the place, exactly, mid-sentence."""
+    where = f"stretch {step.stretch_number} of {len(routine.stretches)}"
+    if side_phrase(step.side):
+        where += f", {side_phrase(step.side)}"
+    if step.stretch.sets > 1:
+        where += f", set {number_word(step.set_number)} of {number_word(step.stretch.sets)}"
+    return where
+
+
 def setup_lines(step: Step) -> list[str]:
+    """Every set-up line for this side (what a screen shows, and "how do I do this")."""
     other = {"left": "right", "right": "left"}.get(step.side, "")
     return [line.format(side=step.side, other=other) for line in step.stretch.setup]
 
 
-def feel_sentence(feel: str) -> str:
+def _spoken_line_numbers(step: Step) -> list[int]:
+    if step.set_number > 1:
+        return []
+    raw = step.stretch.setup
+    return [i for i, line in enumerate(raw) if step.side != "right" or "{" in line]
+
+
+def spoken_setup(step: Step) -> list[str]:
+    """The set-up said aloud: all of it for the first side's first set; for the second side
+    only the lines that name a side (what changes); for a later set, nothing."""
+    lines = setup_lines(step)
+    return [lines[i] for i in _spoken_line_numbers(step)]
+
+
+def previous_position(routine: Routine, step: Step) -> str:
+    """Where the body is before this stretch: the last stretch's position, or the routine's start."""
+    if step.stretch_number == 1:
+        return routine.starts_in
+    return routine.stretches[step.stretch_number - 2].position
+
+
+def setup_moves(routine: Routine, index: int) -> list[tuple[str, float]]:
+    """(move, seconds of quiet) after each spoken set-up line. The first line moves the body
+    into place (from the last stretch, or to the other side); a stretch may name a move for
+    any line; every other line gets the usual short pause."""
+    step = steps_of(routine)[index]
+    stretch, movement = step.stretch, routine.movement
+    numbers = _spoken_line_numbers(step)
+    if movement is None:  # content built by hand without a movement table
+        return [("between_lines", SETUP_PAUSE_SECONDS) for _ in numbers]
+    if step.side == "right":
+        entry = movement.places[stretch.position].switch
+    else:
+        entry = movement.between(previous_position(routine, step), stretch.position)
+    out = []
+    for n, line in enumerate(numbers):
+        named = stretch.setup_moves[line] if stretch.setup_moves else ""
+        candidates = [named or "between_lines"] + ([entry] if n == 0 else [])
+        move = max(candidates, key=movement.seconds)
+        out.append((move, movement.seconds(move)))
+    return out
+
+
+def feel_sentence(feel: str, variant: int = 0) -> str:
     """Content writes what to feel as a phrase: "A gentle pull across the hip." """
-    return f"You should feel {feel[0].lower()}{feel[1:]}"
+    return f"{pick(FEEL_LEADS, variant)} {feel[0].lower()}{feel[1:]}"
+
+
+def skip_reasons(routine: Routine, stretch: Stretch) -> list[str]:
+    """Who should skip ``stretch``, each reason once; a reason already explained for an earlier
+    stretch of ``routine`` loses its explanation (", as ...") the second time."""
+    earlier = set()
+    for other in routine.stretches:
+        if other.id == stretch.id:  # by id: equal routines from another load share caches
+            break
+        earlier.update(other.skip_if)
+    out: list[str] = []
+    for reason in dict.fromkeys(stretch.skip_if):
+        if reason in earlier and REASON_SEPARATOR in reason:
+            reason = reason.split(REASON_SEPARATOR, 1)[0]
+        out.append(reason)
+    return list(dict.fromkeys(out))
+
+
+def skip_sentence(routine: Routine, stretch: Stretch, variant: int = 0) -> str:
+    return f"{pick(SKIP_LEADS, variant)} {spoken_list(skip_reasons(routine, stretch), 'or')}."
 
 
 def what_next(routine: Routine, index: int) -> str:
@@ -42,40 +146,166 @@ def what_next(routine: Routine, index: int) -> str:
         return "That was the last one. Say next to finish."
     current, following = step_at(routine, index), step_at(routine, index + 1)
     if following.stretch_number == current.stretch_number:
-        if following.set_number != current.set_number:
+        if following.side == current.side:
             return f"Say next for set {number_word(following.set_number)}."
         return f"Say next for the {following.side} side."
-    return f"Say next for the next stretch, {following.stretch.name}."
+    return pick(NEXT_STRETCH, current.stretch_number).format(name=following.stretch.name)
 
 
-def step_speech(routine: Routine, index: int, hold_preference: int | None) -> Speech:
-    """A fresh copy of the step's speech: callers may add to it."""
-    return _step_speech(routine, index, hold_preference).copy()
+def step_reprompt(routine: Routine, index: int) -> str:
+    """What to say if the person is quiet after a step, fitting the moment (another side, the
+    next set, the next stretch, or the finish) and varied from one step to the next."""
+    if is_last(routine, index):
+        return pick(REPROMPTS["last"], index)
+    current, following = step_at(routine, index), step_at(routine, index + 1)
+    if following.stretch_number == current.stretch_number:
+        if following.side == current.side:
+            return pick(REPROMPTS["set"], index).format(set=number_word(following.set_number))
+        return pick(REPROMPTS["side"], index).format(side=following.side)
+    return pick(REPROMPTS["stretch"], index)
 
 
-@lru_cache(maxsize=512)
-def _step_speech(routine: Routine, index: int, hold_preference: int | None) -> Speech:
-    # A step's words depend only on the content and the hold, so each is built once.
+def step_speech(routine: Routine, index: int, hold_preference: int | None, *, again: bool = False) -> Speech:
+    """A fresh copy of the step's speech: callers may add to it. ``again`` is for a step heard
+    before (repeat, resume): who should skip it is not said a second time."""
+    return _step_speech(routine, index, hold_preference, again).copy()
+
+
+@lru_cache(maxsize=1024)
+def _step_speech(routine: Routine, index: int, hold_preference: int | None, again: bool) -> Speech:
+    # A step's words depend only on the content, the hold and ``again``, so each is built once.
     step = steps_of(routine)[index]
     stretch = step.stretch
     speech = Speech().say(heading(routine, step))
     if stretch.sets > 1:
         speech.say(f"Set {number_word(step.set_number)} of {number_word(stretch.sets)}.")
     first_time = step.set_number == 1 and step.side in ("left", "both")
-    if first_time:  # before getting into position: who should leave this stretch out
-        speech.say(f"Skip this one if {spoken_list(list(stretch.skip_if), 'or')}.")
-    for line in setup_lines(step):
-        speech.say(line).pause(SETUP_PAUSE_SECONDS)
+    if first_time and not again:  # before getting into position: who should leave this stretch out
+        speech.say(skip_sentence(routine, stretch, step.stretch_number))
+    if step.set_number > 1:
+        speech.say(pick(LATER_SET, index))
+    for line, (_move, seconds) in zip(spoken_setup(step), setup_moves(routine, index), strict=True):
+        speech.say(line).pause(seconds)
     if first_time:
-        speech.say(feel_sentence(stretch.feel), stretch.safety)
+        speech.say(feel_sentence(stretch.feel, step.stretch_number), stretch.safety)
     speech.pause(GET_READY_SECONDS).say("Starting now.").mark("hold_start")
     hold = hold_for(stretch, hold_preference)
     if hold is not None:
-        speech.extend(hold_speech(hold))
+        speech.extend(hold_speech(hold, index))
     else:
         speech.extend(reps_speech(stretch.reps, stretch.rep_seconds))
     speech.mark("hold_end").say("Release.")
     if stretch.rest_seconds and step.set_number < stretch.sets:
-        speech.say(f"Rest for {stretch.rest_seconds} seconds.")
-        speech.extend(rest_speech(stretch.rest_seconds)).say("Rest over.")
+        speech.say(f"Rest for {stretch.rest_seconds} seconds.").mark("rest_start")
+        speech.extend(rest_speech(stretch.rest_seconds, index)).mark("rest_end").say("Rest over.")
     return speech.say(what_next(routine, index))
+
+
+# --- a way for every body: the easier version of a step, or its chair or standing alternative ---
+
+EASIER_LEADS = ("An easier way.", "Let's make it easier.")
+ALTERNATIVE_LEAD = "Here's a version off the floor."
+OTHER_SIDE = "Now the other side."
+
+
+def has_alternative(routine: Routine, index: int) -> bool:
+    return steps_of(routine)[index].stretch.alternative_stretch is not None
+
+
+def variant_speech(
+    routine: Routine, index: int, hold_preference: int | None, variant: str = "easier"
+) -> Speech | None:
+    """The step at ``index`` done another way, as one response: ``"easier"`` (the content's
+    easier version: what to change, then a hold or reps that may be shorter) or
+    ``"alternative"`` (the chair or standing stretch content gives for a floor or kneeling one,
+    with its own skip list, set-up and safety cue). None when the stretch has no such version.
+    The person stays at the same place in the routine: the closing line is the step's own."""
+    step = steps_of(routine)[index]
+    if variant == "easier":
+        return _easier_speech(routine, index, hold_preference) if step.stretch.easier else None
+    if variant == "alternative":
+        if not has_alternative(routine, index):
+            return None
+        return _alternative_speech(routine, index, hold_preference)
+    raise ValueError(f"variant must be 'easier' or 'alternative', not {variant!r}")
+
+
+def _timed_part(speech: Speech, stretch: Stretch, hold: int | None, reps: int | None, variant: int) -> None:
+    speech.pause(GET_READY_SECONDS).say("Starting now.").mark("hold_start")
+    if hold is not None:
+        speech.extend(hold_speech(hold, variant))
+    else:
+        speech.extend(reps_speech(reps, stretch.rep_seconds))
+    speech.mark("hold_end").say("Release.")
+
+
+def _easier_speech(routine: Routine, index: int, hold_preference: int | None) -> Speech:
+    step = steps_of(routine)[index]
+    stretch, easier = step.stretch, step.stretch.easier
+    speech = Speech().say(heading(routine, step), pick(EASIER_LEADS, index), easier.say)
+    usual = hold_for(stretch, hold_preference)
+    hold = min(easier.hold_seconds, usual) if easier.hold_seconds and usual else usual
+    reps = easier.reps or stretch.reps
+    _timed_part(speech, stretch, hold, reps if hold is None else None, index + 1)
+    return speech.say(what_next(routine, index))
+
+
+def _alternative_speech(routine: Routine, index: int, hold_preference: int | None) -> Speech:
+    step = steps_of(routine)[index]
+    alternative = step.stretch.alternative_stretch
+    # A one-position stretch swapped for a two-sided one does both sides here, so none is missed.
+    if alternative.sides == ("left", "right"):
+        sides = [step.side] if step.side != "both" else ["left", "right"]
+    else:
+        sides = ["both"]
+    speech = Speech().say(ALTERNATIVE_LEAD)
+    hold = hold_for(alternative, hold_preference)
+    for n, side in enumerate(sides):
+        alt_step = Step(step.stretch_number, alternative, side, 1)
+        if n == 0:
+            speech.say(heading(routine, alt_step), skip_sentence(routine, alternative, step.stretch_number))
+            lines = setup_lines(alt_step)
+            entry = (routine.movement.between(step.stretch.position, alternative.position)
+                     if routine.movement else "between_lines")
+        else:
+            speech.say(OTHER_SIDE)
+            lines = spoken_setup(Step(step.stretch_number, alternative, "right", 1))
+            movement = routine.movement
+            entry = movement.places[alternative.position].switch if movement else "between_lines"
+        for k, line in enumerate(lines):
+            move = entry if k == 0 else "between_lines"
+            seconds = routine.movement.seconds(move) if routine.movement else SETUP_PAUSE_SECONDS
+            speech.say(line).pause(seconds)
+        if n == 0:
+            speech.say(feel_sentence(alternative.feel, step.stretch_number), alternative.safety)
+        _timed_part(speech, alternative, hold, alternative.reps, index + n)
+    return speech.say(what_next(routine, index))
+
+
+def same_place(from_routine: Routine, index: int, to_routine: Routine) -> int:
+    """Where step ``index`` of one version of a routine is in another (its no-floor or quick
+    version, or back): the same stretch (stretch for stretch between a routine and its
+    no-floor version, by id for a quick one), on the same side where it has one; a stretch the
+    other version leaves out goes to the next one it does; past its end, its last step."""
+    step = steps_of(from_routine)[index]
+    target = steps_of(to_routine)
+    if len(from_routine.stretches) == len(to_routine.stretches):
+        hits = [i for i, c in enumerate(target) if c.stretch_number == step.stretch_number]
+    else:
+        hits = [i for i, c in enumerate(target) if c.stretch.id == step.stretch.id]
+    if hits:
+        same_side = [i for i in hits if target[i].side == step.side and target[i].set_number == 1]
+        return (same_side or hits)[0]
+    later = [s.id for s in from_routine.stretches[step.stretch_number:]]
+    following = [i for i, c in enumerate(target) if c.stretch.id in later]
+    return following[0] if following else len(target) - 1
+
+
+def routine_seconds(routine: Routine, hold_preference: int | None = None) -> float:
+    """How long the whole routine takes, every step's speech and silence, from its own estimate."""
+    steps = range(len(steps_of(routine)))
+    return sum(step_speech(routine, i, hold_preference).estimated_seconds for i in steps)
+
+
+def routine_minutes(routine: Routine, hold_preference: int | None = None) -> int:
+    return max(1, round(routine_seconds(routine, hold_preference) / 60))

@@ -1,7 +1,9 @@
 """Hold and rep timers as speech: cues placed in time, silence filling the gaps.
 
 A hold of H seconds is a timeline of spoken cues (halfway, ten seconds left, a five-to-one
-count) whose spoken and silent parts add up to H at Alexa's normal speaking rate.
+count) whose spoken and silent parts add up to H at Alexa's normal speaking rate. The halfway
+and ten-seconds cues come in a few wordings; a step picks one by its index (``variant``), so
+two holds in a row never say the same sentence.
 """
 
 from __future__ import annotations
@@ -18,13 +20,21 @@ def number_word(n: int) -> str:
     return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
 
 
-def hold_cues(seconds: int) -> list[tuple[float, str]]:
+HALFWAY = ("Halfway.", "Halfway there.", "That's half.")
+TEN_SECONDS_LEFT = ("Ten seconds left.", "Ten seconds to go.", "Ten more seconds.")
+
+
+def pick(wordings: tuple[str, ...], variant: int) -> str:
+    return wordings[variant % len(wordings)]
+
+
+def hold_cues(seconds: int, variant: int = 0) -> list[tuple[float, str]]:
     """(time, cue) pairs inside a hold; the caller says "Release" at ``seconds``."""
     cues: list[tuple[float, str]] = []
     if seconds >= 30:
-        cues.append((seconds / 2, "Halfway."))
+        cues.append((seconds / 2, pick(HALFWAY, variant)))
     if seconds >= 20:
-        cues.append((seconds - 10, "Ten seconds left."))
+        cues.append((seconds - 10, pick(TEN_SECONDS_LEFT, variant)))
     count_from = min(5, seconds - 1)
     cues.extend((seconds - n, f"{number_word(n).capitalize()}.") for n in range(count_from, 0, -1))
     return cues
@@ -42,8 +52,8 @@ def timed_speech(duration: float, cues: list[tuple[float, str]]) -> Speech:
     return speech
 
 
-def hold_speech(seconds: int) -> Speech:
-    return timed_speech(seconds, hold_cues(seconds))
+def hold_speech(seconds: int, variant: int = 0) -> Speech:
+    return timed_speech(seconds, hold_cues(seconds, variant))
 
 
 def reps_speech(reps: int, rep_seconds: int) -> Speech:
@@ -52,6 +62,6 @@ def reps_speech(reps: int, rep_seconds: int) -> Speech:
     return timed_speech(reps * rep_seconds, cues)
 
 
-def rest_speech(seconds: int) -> Speech:
+def rest_speech(seconds: int, variant: int = 0) -> Speech:
     """A rest between sets: the same countdown as a hold, without "Halfway"."""
-    return timed_speech(seconds, [cue for cue in hold_cues(seconds) if cue[1] != "Halfway."])
+    return timed_speech(seconds, [cue for cue in hold_cues(seconds, variant) if cue[1] not in HALFWAY])

@@ -8,8 +8,9 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
 from limber.skill import screens
-from limber.skill.handlers import habits, routine, screening, session
+from limber.skill.handlers import habits, reminders, routine, screening, session
 from limber.skill.interceptors import RecoverFromAnyError, SaveSessionState
+from limber.skill.serializer import FastSerializer
 
 FROM_ENV = object()
 
@@ -28,10 +29,13 @@ def build_skill(skill_id=FROM_ENV, persistence_adapter=None) -> CustomSkill:
         *screens.HANDLERS,
         *routine.HANDLERS,
         *habits.HANDLERS,
+        *reminders.HANDLERS,
         *session.HANDLERS,
         *session.LAST,
     ]:
         builder.add_request_handler(handler)
     builder.add_global_response_interceptor(SaveSessionState())
     builder.add_exception_handler(RecoverFromAnyError())
-    return builder.create()
+    skill = builder.create()
+    skill.serializer = FastSerializer()  # the web host reads envelopes with the skill's serializer
+    return skill

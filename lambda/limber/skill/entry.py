@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import logging
 
-from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
 
+from limber.skill.serializer import FastSerializer
+
 log = logging.getLogger("limber")
-_serializer = DefaultSerializer()
+_serializer = FastSerializer()  # the SDK's, with its per-field work cached: see its module
 
 RECOVERY_SSML = (
     "<speak>Sorry, I didn't understand that request. You can say start hip flexors, or help.</speak>"

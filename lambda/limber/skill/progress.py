@@ -5,7 +5,16 @@ of the session, with the adapter's bookkeeping (version, digest). A turn whose r
 changed something worth keeping updates the profile and saves it through the SDK's
 AttributesManager. When storage fails the conversation goes on: the person hears one
 short line, and the unsaved profile waits in the session for the next turn that can write.
-Red-flag screening turns never read or write.
+The adapter gives all storage calls of one turn a single deadline (limber.storage), so a
+store that never answers delays a turn by at most that, once.
+
+While a red-flag screen runs nothing is read or written, and nothing it hears is ever
+stored. The turn that ends it (or gives an outcome at once) may save what an earlier turn
+could not, but says nothing about saving: the outcome's words come last. A reply carrying
+the "clear_place" event (screening emits it after an emergency or urgent outcome) clears
+the saved place, so no later launch offers to resume the routine. It is cleared exactly as
+any other clearing is; nothing records why, and if storage fails nothing is said (the
+cleared profile waits in the session like any unsaved one).
 """
 
 from __future__ import annotations
@@ -46,16 +55,21 @@ def load(handler_input) -> dict:
     If storage is down the person gets a fresh profile for now; writing it later is safe
     because saves are conditional and merge with whatever is really stored.
     """
+    return _load(handler_input)[0]
+
+
+def _load(handler_input) -> tuple[dict, bool]:
+    """The profile, and False when it is only a stand-in because storage could not be read."""
     request = handler_input.attributes_manager.request_attributes
     if LOADED_KEY in request or loaded(handler_input) is not None:
-        return request[LOADED_KEY]
+        return request[LOADED_KEY], True
     try:
-        profile = dict(handler_input.attributes_manager.persistent_attributes)
+        profile, read = dict(handler_input.attributes_manager.persistent_attributes), True
     except STORAGE_ERRORS as err:
         log.warning("progress read failed: %s", type(err).__name__)
-        profile = {**progress.new_profile(), "_version": 0, "_basis": None, "_repairs": []}
+        profile, read = {**progress.new_profile(), "_version": 0, "_basis": None, "_repairs": []}, False
     request[LOADED_KEY] = profile
-    return profile
+    return profile, read
 
 
 def session_copy(handler_input) -> str | None:
@@ -147,13 +161,25 @@ def _apply(profile: dict, reply: Reply, today) -> dict:
 # "repaired": the stored record was fixed on read; writing it back stops the repair
 # sentence from being said at every launch.
 STORED_EVENTS = ("position", "hold", "disclaimer", "completed:", "repaired")
+CLEAR_PLACE = "clear_place"
+
+
+def _safety(reply: Reply, before: State) -> bool:
+    """A turn that ends a red-flag check: a screen was running, or an outcome was given at
+    once (a named emergency needs no questions; its reply shows the outcome). Nothing about
+    saving is said on such a turn: the outcome's words come last."""
+    shown = reply.display.get("kind") if isinstance(reply.display, dict) else None
+    return before.screen is not None or shown == "outcome"
 
 
 def settle(handler_input, reply: Reply, before: State, today) -> Reply:
     """Save what this turn changed (or what an earlier turn could not), then return the
     reply, with a line added when saving failed for the first time."""
-    if before.screen is not None or reply.state.screen is not None:
-        return reply  # screening never touches storage
+    if CLEAR_PLACE in reply.events:
+        _clear_place(handler_input)
+        return reply
+    if reply.state.screen is not None:
+        return reply  # a screen is running: nothing is read or written until it ends
     changed = any(e.startswith(STORED_EVENTS) for e in reply.events)
     request = handler_input.attributes_manager.request_attributes
     pending = ((request[LOADED_KEY] if LOADED_KEY in request else _cached(handler_input)) or {}).get(
@@ -172,12 +198,33 @@ def settle(handler_input, reply: Reply, before: State, today) -> Reply:
         log.warning("progress save failed: %s", type(err).__name__)
         first_failure = profile.get(UNSAVED_KEY) is not True
         profile[UNSAVED_KEY] = True
-        if reply.end_session:  # a goodbye must not promise a place that wasn't kept
+        if _safety(reply, before):
+            pass  # the profile waits in the session; nothing is said after an outcome
+        elif reply.end_session:  # a goodbye must not promise a place that wasn't kept
             reply.speech.say(NOT_SAVED_AT_END)
         elif first_failure:
             reply.speech.say(COULD_NOT_SAVE)
     manager.request_attributes[LOADED_KEY] = profile
     return reply
+
+
+def _clear_place(handler_input) -> None:
+    """Forget the saved place, silently. Nothing is written when nothing is saved."""
+    profile, read = _load(handler_input)
+    if read and profile.get("position") is None and profile.get(UNSAVED_KEY) is not True:
+        return
+    bookkeeping = {k: v for k, v in profile.items() if k.startswith("_")}
+    cleared = progress.clear_position({k: v for k, v in profile.items() if not k.startswith("_")})
+    profile = {**bookkeeping, **cleared}
+    manager = handler_input.attributes_manager
+    try:
+        manager.persistent_attributes = profile
+        manager.save_persistent_attributes()
+        profile.pop(UNSAVED_KEY, None)
+    except STORAGE_ERRORS as err:
+        log.warning("progress save failed: %s", type(err).__name__)
+        profile[UNSAVED_KEY] = True
+    manager.request_attributes[LOADED_KEY] = profile
 
 
 def forget(handler_input) -> bool:

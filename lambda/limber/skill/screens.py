@@ -60,7 +60,10 @@ def directives(handler_input: HandlerInput, reply: Reply) -> list:
         return []
     from limber.core.display import screen_for  # only screen devices need it
 
-    screen = screen_for(reply.display, library())
+    display = reply.display
+    if display.get("kind") == "progress":
+        display = _with_week(handler_input, display)
+    screen = screen_for(display, library())
     if screen is None:
         return []
     # Imported here: the APL model classes cost cold-start time that screenless turns never need.
@@ -71,6 +74,23 @@ def directives(handler_input: HandlerInput, reply: Reply) -> list:
             token=screen.token, document=document(screen.document), datasources=screen.datasources
         )
     ]
+
+
+def _with_week(handler_input: HandlerInput, display: dict) -> dict:
+    """A finished routine's screen: this week's days (Monday first) from saved progress, and the
+    weekly goal if the person set one. The completion was saved before the screen is built."""
+    from datetime import timedelta
+
+    from limber.skill import progress
+    from limber.skill.timezone import local_today
+
+    profile = progress.load(handler_input)
+    today = local_today(handler_input)
+    monday = today - timedelta(days=today.weekday())
+    done = set(profile.get("completions") or [])
+    days = [(monday + timedelta(days=n)).isoformat() in done for n in range(7)]
+    goal = profile.get("weekly_goal")
+    return {**display, "days": days, "goal": goal if isinstance(goal, int) else None}
 
 
 def touch_reply(handler_input: HandlerInput) -> Reply:

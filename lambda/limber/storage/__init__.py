@@ -11,13 +11,23 @@ implemented here once (``ProgressAdapter``) over three small backend primitives:
   change nothing). Keep them with the profile, including in session attributes.
 * ``save_attributes`` writes only when the profile differs from ``_basis``. The write is
   conditional on ``_version``; if someone else saved in between, it re-reads, merges
-  (``progress.merge``) and retries, a bounded number of times. Afterwards the attributes
+  (``progress.merge``; the backends hand back the stored record with the conflict, so no
+  extra read) and retries, after a short random pause, until it succeeds or the
+  turn's storage time runs out (merging loses nothing, so there is no reason to give up
+  sooner: under contention some writer wins every round). Afterwards the attributes
   dict is updated IN PLACE to what is now stored (merged profile, new ``_version``), so later
   saves in the same session need no extra read. If the record was deleted since it was read
   (DeleteMyDataIntent, SkillDisabled), nothing is written: deleted data never comes back.
 * ``delete_attributes`` removes everything stored for the person.
-* Every backend failure surfaces as ``StorageUnavailable``, promptly (see each backend for
-  its time bounds), so a turn can apologise within Alexa's 8 second limit.
+* Every backend failure surfaces as ``StorageUnavailable``.
+
+One deadline per turn: every storage call made for one request envelope (the SDK hands the
+same object to each call of a turn) shares ``TURN_SECONDS`` in total, counted from the
+turn's first call. A call that would run past it is cut short and reported as
+``StorageUnavailable``, so a store that accepts connections and never answers costs a turn
+at most that long, and the person hears one short line instead of silence. Calls through
+the plain API (``load``, ``save``, ``remove``) get ``TURN_SECONDS`` each, or share a
+``Deadline`` passed in.
 
 Counters (``adapter.counters``) record backend round trips for tests and benchmarks.
 """
@@ -27,8 +37,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +54,26 @@ REPAIRS_KEY = "_repairs"
 BASIS_KEY = "_basis"
 # A stored record whose version field is missing or not a number (written by something else).
 UNVERSIONED = -1
-MAX_SAVE_ATTEMPTS = 4
-# After this many seconds a save starts no further request (conflicts resolve in
-# milliseconds; this guards the 8 s turn limit when the store is also slow).
-SAVE_DEADLINE_SECONDS = 1.0
+# Everyone's data goes 13 months after their last save: DynamoDB's TTL, SQLite's expiry.
+TTL_SECONDS = 396 * 24 * 3600
+# All storage calls of one turn together; Alexa allows 8 s per turn and people notice
+# far less, so a failing store costs at most this, and the turn still answers within 3 s.
+TURN_SECONDS = 2.0
+# Pause before retrying after a conflict: random up to 5 ms, doubling per conflict to 80 ms,
+# so writers that collided do not collide again in lockstep.
+CONFLICT_PAUSE_SECONDS = (0.005, 0.08)
+
+
+class _Outcome:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+WRITTEN = _Outcome("WRITTEN")  # _write stored the profile
+NOT_KNOWN = _Outcome("NOT_KNOWN")  # _write conflicted and did not learn what is stored
 
 
 class StorageError(PersistenceException):
@@ -58,6 +86,57 @@ class StorageUnavailable(StorageError):
 
 class StorageConfigError(StorageError, ValueError):
     """LIMBER_STORE (or the adapter's settings) cannot be used; the message says why."""
+
+
+class Deadline:
+    """A point in time (monotonic) by which storage calls must be done."""
+
+    def __init__(self, seconds: float = TURN_SECONDS) -> None:
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return self.ends - time.monotonic()
+
+    def check(self) -> float:
+        """Seconds left; StorageUnavailable when there are none."""
+        left = self.remaining()
+        if left <= 0:
+            raise StorageUnavailable(f"out of storage time for this turn ({self.seconds:g} s)")
+        return left
+
+
+class _TurnDeadlines:
+    """The deadline of each request envelope still alive: a turn's calls share one.
+
+    Keyed by identity (SDK models are unhashable) with a weak reference, so an entry goes
+    away with its envelope and a new object reusing the address never inherits a deadline.
+    """
+
+    def __init__(self) -> None:
+        # Re-entrant: a garbage collection inside ``of`` may run ``_forget`` on this thread.
+        self._lock = threading.RLock()
+        self._entries: dict[int, tuple[weakref.ref, Deadline]] = {}
+
+    def of(self, request_envelope: Any) -> Deadline:
+        key = id(request_envelope)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0]() is request_envelope:
+                return entry[1]
+            deadline = Deadline()
+            try:
+                reference = weakref.ref(request_envelope, lambda _, key=key: self._forget(key))
+            except TypeError:  # cannot be weakly referenced: this call gets its own deadline
+                return deadline
+            self._entries[key] = (reference, deadline)
+            return deadline
+
+    def _forget(self, key: int) -> None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0]() is None:
+                del self._entries[key]
 
 
 class Counters:
@@ -132,25 +211,38 @@ class ProgressAdapter(AbstractPersistenceAdapter):
 
     def __init__(self) -> None:
         self.counters = Counters()
+        self._turns = _TurnDeadlines()
 
-    # Backend primitives. Each raises StorageUnavailable when the store fails.
-    def _read(self, key: str) -> tuple[Any, int] | None:
+    # Backend primitives. Each raises StorageUnavailable when the store fails, and gives up
+    # after ``timeout`` seconds (or is cut short by ``_bounded`` after that long).
+    def _read(self, key: str, timeout: float) -> tuple[Any, int] | None:
         """(stored profile value, version) or None when nothing is stored."""
         raise NotImplementedError
 
-    def _write(self, key: str, profile: dict[str, Any], expected: int, version: int) -> bool:
+    def _write(
+        self, key: str, profile: dict[str, Any], expected: int, version: int, timeout: float
+    ) -> Any:
         """Store ``profile`` at ``version`` if the stored version is still ``expected``
-        (0: nothing stored; UNVERSIONED: stored without a usable version). False on conflict."""
+        (0: nothing stored; UNVERSIONED: stored without a usable version).
+
+        Returns WRITTEN; on a conflict, what is stored now as ``_read`` would return it when
+        the backend learnt it on the way (saving a read), else NOT_KNOWN."""
         raise NotImplementedError
 
-    def _delete(self, key: str) -> None:
+    def _delete(self, key: str, timeout: float) -> None:
         raise NotImplementedError
+
+    def _bounded(self, deadline: Deadline, primitive, *args: Any) -> Any:
+        """Run a primitive with the time left. Backends that can block past their own
+        timeout (a network call) override this to stop waiting at the deadline."""
+        return primitive(*args, deadline.check())
 
     # Plain API, for code that has a key rather than a request envelope.
-    def load(self, key: str) -> dict[str, Any]:
+    def load(self, key: str, deadline: Deadline | None = None) -> dict[str, Any]:
         """The attributes dict ``get_attributes`` returns, for a partition key."""
+        deadline = deadline or Deadline()
         self.counters.add("reads")
-        stored = self._read(key)
+        stored = self._bounded(deadline, self._read, key)
         if stored is None:
             profile, repairs, version = progress.new_profile(), [], 0
         else:
@@ -163,7 +255,7 @@ class ProgressAdapter(AbstractPersistenceAdapter):
         attributes[BASIS_KEY] = None if repairs else profile_digest(profile)
         return attributes
 
-    def save(self, key: str, attributes: dict[str, Any]) -> None:
+    def save(self, key: str, attributes: dict[str, Any], deadline: Deadline | None = None) -> None:
         mine, _ = progress.migrate({k: v for k, v in attributes.items() if not k.startswith("_")})
         digest = profile_digest(mine)
         if attributes.get(BASIS_KEY) == digest:
@@ -172,7 +264,7 @@ class ProgressAdapter(AbstractPersistenceAdapter):
         expected = _bookkeeping_int(attributes.get(VERSION_KEY))
         if expected < 0:
             expected = UNVERSIONED
-        stored = self._save_merging(key, mine, expected)
+        stored = self._save_merging(key, mine, expected, deadline or Deadline())
         if stored is None:  # deleted elsewhere since it was read
             profile, version = progress.new_profile(), 0
         else:
@@ -185,21 +277,22 @@ class ProgressAdapter(AbstractPersistenceAdapter):
         attributes[BASIS_KEY] = digest if profile is mine else profile_digest(profile)
 
     def _save_merging(
-        self, key: str, mine: dict[str, Any], expected: int
+        self, key: str, mine: dict[str, Any], expected: int, deadline: Deadline
     ) -> tuple[dict[str, Any], int] | None:
-        deadline = time.monotonic() + SAVE_DEADLINE_SECONDS
-        for attempt in range(MAX_SAVE_ATTEMPTS):
-            if attempt and time.monotonic() > deadline:
-                break
+        """Write, and on each conflict re-read, merge and write again until it lands; only
+        the deadline ends the loop (StorageUnavailable from the next call)."""
+        conflicts = 0
+        while True:
             version = next_version(max(expected, 0))
             self.counters.add("writes")
-            if self._write(key, mine, expected, version):
+            stored = self._bounded(deadline, self._write, key, mine, expected, version)
+            if stored is WRITTEN:
                 return mine, version
             self.counters.add("conflicts")
-            if time.monotonic() > deadline:
-                break
-            self.counters.add("reads")
-            stored = self._read(key)
+            conflicts += 1
+            if stored is NOT_KNOWN:
+                self.counters.add("reads")
+                stored = self._bounded(deadline, self._read, key)
             if stored is None:
                 if expected != 0:
                     return None
@@ -207,23 +300,27 @@ class ProgressAdapter(AbstractPersistenceAdapter):
             raw, expected = stored
             theirs, _ = progress.migrate(raw)
             mine = progress.merge(mine, theirs)
-        raise StorageUnavailable(
-            f"gave up saving after {MAX_SAVE_ATTEMPTS} conflicting updates or {SAVE_DEADLINE_SECONDS:g} s"
-        )
+            self._pause(conflicts, deadline)
 
-    def remove(self, key: str) -> None:
+    @staticmethod
+    def _pause(conflicts: int, deadline: Deadline) -> None:
+        first, most = CONFLICT_PAUSE_SECONDS
+        limit = min(most, first * 2 ** (conflicts - 1))
+        time.sleep(min(random.uniform(0, limit), max(deadline.remaining(), 0)))
+
+    def remove(self, key: str, deadline: Deadline | None = None) -> None:
         self.counters.add("deletes")
-        self._delete(key)
+        self._bounded(deadline or Deadline(), self._delete, key)
 
-    # ask-sdk-core AbstractPersistenceAdapter
+    # ask-sdk-core AbstractPersistenceAdapter: the calls of one turn share its deadline.
     def get_attributes(self, request_envelope: Any) -> dict[str, Any]:
-        return self.load(partition_key(request_envelope))
+        return self.load(partition_key(request_envelope), self._turns.of(request_envelope))
 
     def save_attributes(self, request_envelope: Any, attributes: dict[str, Any]) -> None:
-        self.save(partition_key(request_envelope), attributes)
+        self.save(partition_key(request_envelope), attributes, self._turns.of(request_envelope))
 
     def delete_attributes(self, request_envelope: Any) -> None:
-        self.remove(partition_key(request_envelope))
+        self.remove(partition_key(request_envelope), self._turns.of(request_envelope))
 
 
 # --- choosing an adapter ------------------------------------------------------------------

@@ -10,7 +10,7 @@ import json
 import threading
 from typing import Any
 
-from limber.storage import UNVERSIONED, ProgressAdapter, decode_profile
+from limber.storage import UNVERSIONED, WRITTEN, ProgressAdapter, decode_profile
 
 # One lock for every memory store: adapters sharing a store (two "devices") must check the
 # version and write as one step, as a database transaction would.
@@ -32,21 +32,24 @@ class MemoryAdapter(ProgressAdapter):
         super().__init__()
         self.store: dict[str, tuple[Any, str]] = {} if store is None else store
 
-    def _read(self, key: str) -> tuple[Any, int] | None:
+    def _read(self, key: str, timeout: float) -> tuple[Any, int] | None:
         with _LOCK:
             item = self.store.get(key)
         if item is None:
             return None
         return decode_profile(item[1]), _stored_version(item)
 
-    def _write(self, key: str, profile: dict[str, Any], expected: int, version: int) -> bool:
+    def _write(
+        self, key: str, profile: dict[str, Any], expected: int, version: int, timeout: float
+    ) -> Any:
         text = json.dumps(profile, separators=(",", ":"))
         with _LOCK:
-            if _stored_version(self.store.get(key)) != expected:
-                return False
+            item = self.store.get(key)
+            if _stored_version(item) != expected:
+                return None if item is None else (decode_profile(item[1]), _stored_version(item))
             self.store[key] = (version, text)
-            return True
+            return WRITTEN
 
-    def _delete(self, key: str) -> None:
+    def _delete(self, key: str, timeout: float) -> None:
         with _LOCK:
             self.store.pop(key, None)

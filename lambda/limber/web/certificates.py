@@ -3,21 +3,39 @@
 Chain validation uses ``cryptography``'s own X.509 path builder (``PolicyBuilder`` with a
 server-certificate policy for ``echo-api.amazon.com``), so it needs neither oscrypto nor
 certvalidator, which is what keeps flask-ask-sdk 1.0.0 from importing on OpenSSL >= 3.0.10.
+
+The URL rules are those of ask-sdk-webservice-support's ``RequestVerifier`` (tests prove the
+same decisions on a table of URLs), plus one stricter rule: a path with a percent-encoded dot,
+slash or backslash is refused, because servers differ on whether ``%2e%2e`` and ``%2f`` are
+path syntax. What is fetched is the canonical URL that was checked (``https://s3.amazonaws.com``
+plus the normalised path), never the raw header value, and it is also the cache key, so
+spelling variants of one URL share an entry.
+
+Fetching must not let unsigned requests stall signed ones: every request may name a new,
+well-formed URL. So there is no lock held across a fetch (one fetch per URL at a time, others
+naming that URL wait for it, but only in the first second of it, and only a few once a key is
+cached), a fetch has a hard deadline,
+failures are remembered for minutes, and both the fetches running at once and the new URLs
+fetched per minute are capped; past a cap the request is refused at once instead of queuing.
 """
 
 from __future__ import annotations
 
+import http.client
 import logging
 import posixpath
 import re
+import socket
+import ssl
 import threading
-import urllib.request
+import time
 import warnings
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlparse, urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -32,24 +50,50 @@ CERT_URL_HOST = "s3.amazonaws.com"
 CERT_URL_PATH_PREFIX = "/echo.api/"
 CERT_URL_PORT = 443
 SIGNING_DOMAIN = "echo-api.amazon.com"
-FETCH_TIMEOUT_SECONDS = 5.0
+# S3 answers in well under a second; anything slower is refused rather than waited for.
+FETCH_TIMEOUT_SECONDS = 2.0
 # Amazon's published chains are 4-7 KiB; the cap bounds memory if a peer keeps streaming.
 MAX_CHAIN_BYTES = 64 * 1024
 MAX_CACHED_URLS = 16
+# A failed URL is not fetched again for this long (S3 objects don't appear from nowhere).
+FAILURE_TTL = timedelta(minutes=5)
+MAX_FAILED_URLS = 1024
+# Amazon rotates its signing certificate about once a year; these caps are far above that.
+MAX_CONCURRENT_FETCHES = 2
+NEW_URLS_PER_MINUTE = 10
+# Requests naming a URL whose fetch is under way wait for it, but only within this long of the
+# fetch's start (later ones are refused at once): so a slow fetch can hold threads for at most
+# this long, however many requests name its URL. S3 usually answers in well under it.
+FOLLOW_SECONDS = 1.0
+# How many requests may wait for fetches at once. Waiting holds a server thread, so once a
+# signing key is cached (Alexa's traffic is being answered) a new URL is most likely an attack,
+# or Amazon's rare certificate change: few may wait. Before any key is cached (just started),
+# a burst naming one URL is Alexa's first traffic: all of it may wait.
+MAX_WAITERS_COLD = 64
+MAX_WAITERS_WARM = 2
+RATE_WINDOW = timedelta(minutes=1)
 OS_CA_BUNDLES = (
     "/etc/ssl/certs/ca-certificates.crt",
     "/etc/pki/tls/certs/ca-bundle.crt",
     "/etc/ssl/cert.pem",
 )
 _PEM_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL)
+_ENCODED_DOT_OR_SLASH = re.compile(r"%(2e|2f|5c)", re.IGNORECASE)
 
 FetchChain = Callable[[str], bytes]
 
 
-def validate_certificate_url(url: str) -> None:
-    """Apply Alexa's rules for ``SignatureCertChainUrl``; raise on the first one broken."""
+def canonical_certificate_url(url: str) -> str:
+    """Apply Alexa's rules for ``SignatureCertChainUrl`` and return the URL to fetch.
+
+    The rules: scheme https, host s3.amazonaws.com, port 443 if given, and the normalised path
+    under ``/echo.api/`` (case-sensitive), parsed as ask-sdk-webservice-support does
+    (``urlparse``, ``os.path.normpath`` on the raw path). Stricter: no ``%2e``, ``%2f`` or
+    ``%5c`` anywhere in the path. The result drops user info, port, parameters, query and
+    fragment, which Amazon's URLs never have.
+    """
     try:
-        parts = urlsplit(url)
+        parts = urlparse(url)
         port = parts.port
     except ValueError as error:
         raise VerificationException("cert_url", f"certificate URL is malformed: {error}") from None
@@ -63,33 +107,77 @@ def validate_certificate_url(url: str) -> None:
         )
     if port is not None and port != CERT_URL_PORT:
         raise VerificationException("cert_url", f"certificate URL port {port} is not {CERT_URL_PORT}")
-    # Decode %2e%2e before normalising so an encoded "../" cannot step out of /echo.api/;
+    raw_path = urlsplit(url).path  # with any ;params, so nothing escapes the check below
+    if _ENCODED_DOT_OR_SLASH.search(raw_path):
+        raise VerificationException(
+            "cert_url", f"certificate URL path {raw_path!r} has a percent-encoded dot or slash"
+        )
     # normpath also drops a trailing "/", so the bare folder fails too.
-    path = posixpath.normpath(unquote(parts.path)) if parts.path else ""
+    path = posixpath.normpath(parts.path) if parts.path else ""
     if not path.startswith(CERT_URL_PATH_PREFIX):
         raise VerificationException(
             "cert_url",
             f"certificate URL path {parts.path!r} (normalised {path!r}) "
             f"is not under {CERT_URL_PATH_PREFIX!r}",
         )
+    return f"{CERT_URL_SCHEME}://{CERT_URL_HOST}{path}"
 
 
-class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None  # urllib then raises HTTPError for the 3xx
+def validate_certificate_url(url: str) -> None:
+    """Raise :class:`VerificationException` unless ``url`` passes the rules above."""
+    canonical_certificate_url(url)
 
 
-_opener = urllib.request.build_opener(_RefuseRedirects)
+class CertificateFetchError(Exception):
+    pass
 
 
 def fetch_certificate_chain(
     url: str, timeout: float = FETCH_TIMEOUT_SECONDS, max_bytes: int = MAX_CHAIN_BYTES
 ) -> bytes:
-    """GET the PEM chain with a short timeout and a size cap; no redirects."""
-    with _opener.open(url, timeout=timeout) as response:
+    """GET the PEM chain: no redirects, a size cap, and ``timeout`` seconds for the whole
+    exchange (a socket timeout alone would let a trickling answer run on for ever)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        connection: http.client.HTTPConnection = http.client.HTTPSConnection(
+            parts.hostname, parts.port, timeout=timeout, context=ssl.create_default_context()
+        )
+    elif parts.scheme == "http":  # loopback stand-ins in tests; the URL rules demand https
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    else:
+        raise CertificateFetchError(f"cannot fetch a {parts.scheme!r} URL")
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    expired = threading.Event()
+
+    def cut_off() -> None:
+        expired.set()
+        sock = connection.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes a recv() blocked in another thread
+            except OSError:
+                pass
+
+    watchdog = threading.Timer(timeout, cut_off)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        connection.request("GET", target, headers={"Accept": "*/*", "User-Agent": "limber-web"})
+        response = connection.getresponse()
+        if response.status != 200:
+            raise CertificateFetchError(f"HTTP Error {response.status}: {response.reason}")
         data = response.read(max_bytes + 1)
+    except (OSError, http.client.HTTPException) as error:
+        if expired.is_set():
+            raise CertificateFetchError(f"no complete answer within {timeout:g} s") from None
+        raise CertificateFetchError(f"{type(error).__name__}: {error}") from None
+    finally:
+        watchdog.cancel()
+        connection.close()
+    if expired.is_set():
+        raise CertificateFetchError(f"no complete answer within {timeout:g} s")
     if len(data) > max_bytes:
-        raise ValueError(f"certificate chain is larger than {max_bytes} bytes")
+        raise CertificateFetchError(f"certificate chain is larger than {max_bytes} bytes")
     return data
 
 
@@ -129,11 +217,42 @@ class _CachedKey:
     expires_at: datetime
 
 
+@dataclass(frozen=True)
+class _Failure:
+    check: str
+    message: str
+    until: datetime
+
+
+@dataclass
+class _Flight:
+    """One fetch in progress; requests naming the same URL wait on ``done``."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    started: float = field(default_factory=time.monotonic)
+    key: RSAPublicKey | None = None
+    error: VerificationException | None = None
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    """Caps on certificate fetching; see the module docstring for why each exists."""
+
+    max_concurrent: int = MAX_CONCURRENT_FETCHES
+    max_waiters: int = MAX_WAITERS_COLD
+    max_waiters_warm: int = MAX_WAITERS_WARM
+    new_urls_per_minute: int = NEW_URLS_PER_MINUTE
+    failure_ttl: timedelta = FAILURE_TTL
+    follow_seconds: float = FOLLOW_SECONDS
+
+
 class CertificateCache:
-    """Signing keys by certificate URL, each validated once and kept until its chain expires.
+    """Signing keys by canonical certificate URL, each validated once and kept until its chain
+    expires; failures are kept for ``limits.failure_ttl``.
 
     ``trust_roots`` defaults to the certifi/OS bundle (loaded on first use); ``fetch`` defaults to
-    :func:`fetch_certificate_chain`. Tests inject both; the URL rules always apply.
+    :func:`fetch_certificate_chain` and gets the canonical URL. Tests inject both; the URL rules
+    and the limits always apply.
     """
 
     def __init__(
@@ -142,38 +261,129 @@ class CertificateCache:
         fetch: FetchChain | None = None,
         clock: Clock = utc_now,
         max_entries: int = MAX_CACHED_URLS,
+        limits: FetchLimits | None = None,
     ) -> None:
         self._store = Store(list(trust_roots)) if trust_roots is not None else None
         self._fetch = fetch or fetch_certificate_chain
         self._clock = clock
         self._max_entries = max_entries
-        self._entries: dict[str, _CachedKey] = {}
-        # One lock for fetch + validate: a burst of first requests fetches the chain once.
+        self.limits = limits or FetchLimits()
+        # Guards the dictionaries below and nothing else: never held across a fetch or a
+        # chain validation, so one slow URL cannot hold up requests naming another.
         self._lock = threading.Lock()
+        self._entries: dict[str, _CachedKey] = {}
+        self._failures: OrderedDict[str, _Failure] = OrderedDict()
+        self._flights: dict[str, _Flight] = {}
+        self._fetch_starts: deque[datetime] = deque()
+        self._waiting = 0
+        self._rate_warned_until: datetime | None = None
+
+    @property
+    def lock(self) -> threading.Lock:
+        """The bookkeeping lock (exposed so tests can prove it is free during a fetch)."""
+        return self._lock
 
     def signing_key(self, url: str) -> RSAPublicKey:
-        validate_certificate_url(url)
-        cached = self._fresh_entry(url)
-        if cached is not None:
-            return cached.key
+        canonical = canonical_certificate_url(url)
         with self._lock:
-            cached = self._fresh_entry(url)
-            if cached is not None:
-                return cached.key
             now = self._clock()
-            chain = self._download(url)
+            entry = self._entries.get(canonical)
+            if entry is not None and now < entry.expires_at:
+                return entry.key
+            failure = self._failures.get(canonical)
+            if failure is not None and now < failure.until:
+                raise VerificationException(failure.check, f"{failure.message} (failed earlier)")
+            flight = self._flights.get(canonical)
+            leading = flight is None
+            if leading:
+                flight = self._start_flight(canonical, now)
+            else:
+                patience = flight.started + self.limits.follow_seconds - time.monotonic()
+                if patience <= 0:
+                    raise self._slow_fetch(canonical)
+                warm = any(now < cached.expires_at for cached in self._entries.values())
+                cap = self.limits.max_waiters_warm if warm else self.limits.max_waiters
+                if self._waiting >= cap:
+                    raise VerificationException(
+                        "cert_busy", f"{self._waiting} requests are already waiting for certificate fetches"
+                    )
+                self._waiting += 1
+        if leading:
+            return self._lead(canonical, flight)
+        try:
+            return self._follow(canonical, flight, patience)
+        finally:
+            with self._lock:
+                self._waiting -= 1
+
+    def _start_flight(self, canonical: str, now: datetime) -> _Flight:
+        """Called with the lock held: claim the fetch of ``canonical`` if the caps allow."""
+        if len(self._flights) >= self.limits.max_concurrent:
+            raise VerificationException(
+                "cert_busy",
+                f"{len(self._flights)} certificate fetches already running (limit "
+                f"{self.limits.max_concurrent})",
+            )
+        while self._fetch_starts and self._fetch_starts[0] <= now - RATE_WINDOW:
+            self._fetch_starts.popleft()
+        if len(self._fetch_starts) >= self.limits.new_urls_per_minute:
+            if self._rate_warned_until is None or now >= self._rate_warned_until:
+                self._rate_warned_until = now + RATE_WINDOW
+                logger.warning(
+                    "certificate fetch budget spent: %d new certificate URLs in the last minute; "
+                    "requests naming other new URLs are refused until it frees up",
+                    len(self._fetch_starts),
+                )
+            raise VerificationException(
+                "cert_rate",
+                f"more than {self.limits.new_urls_per_minute} new certificate URLs in a minute",
+            )
+        self._fetch_starts.append(now)
+        flight = _Flight()
+        self._flights[canonical] = flight
+        return flight
+
+    def _lead(self, canonical: str, flight: _Flight) -> RSAPublicKey:
+        try:
+            chain = self._download(canonical)
+            now = self._clock()
             entry = self._validate(chain, now)
-            self._remember(url, entry, now)
+        except VerificationException as error:
+            flight.error = error
+            with self._lock:
+                self._remember_failure(canonical, error, self._clock())
+            raise
+        except Exception as error:  # a bug must not leave waiters hanging; not cached
+            flight.error = VerificationException("cert_error", f"{type(error).__name__}: {error}")
+            raise
+        else:
+            flight.key = entry.key
+            with self._lock:
+                self._remember(canonical, entry, now)
             logger.info(
-                "validated Alexa signing certificate from %s until %s", url, entry.expires_at.isoformat()
+                "validated Alexa signing certificate from %s until %s",
+                canonical,
+                entry.expires_at.isoformat(),
             )
             return entry.key
+        finally:
+            with self._lock:
+                self._flights.pop(canonical, None)
+            flight.done.set()
 
-    def _fresh_entry(self, url: str) -> _CachedKey | None:
-        entry = self._entries.get(url)
-        if entry is not None and self._clock() < entry.expires_at:
-            return entry
-        return None
+    def _follow(self, canonical: str, flight: _Flight, patience: float) -> RSAPublicKey:
+        if not flight.done.wait(patience):
+            raise self._slow_fetch(canonical)
+        if flight.error is not None:
+            raise VerificationException(flight.error.check, flight.error.message)
+        if flight.key is None:  # cannot happen: a finished flight has a key or an error
+            raise VerificationException("cert_error", f"the fetch of {canonical} left no key")
+        return flight.key
+
+    def _slow_fetch(self, canonical: str) -> VerificationException:
+        return VerificationException(
+            "cert_busy", f"the fetch of {canonical} has taken over {self.limits.follow_seconds:g} s"
+        )
 
     def _download(self, url: str) -> list[x509.Certificate]:
         try:
@@ -234,6 +444,15 @@ class CertificateCache:
             soonest = min(self._entries, key=lambda u: self._entries[u].expires_at)
             del self._entries[soonest]
         self._entries[url] = entry
+        self._failures.pop(url, None)
+
+    def _remember_failure(self, url: str, error: VerificationException, now: datetime) -> None:
+        self._failures.pop(url, None)
+        self._failures[url] = _Failure(error.check, error.message, now + self.limits.failure_ttl)
+        while self._failures and (
+            len(self._failures) > MAX_FAILED_URLS or next(iter(self._failures.values())).until <= now
+        ):
+            self._failures.popitem(last=False)
 
 
 def _san_dns_names(cert: x509.Certificate) -> list[str]:

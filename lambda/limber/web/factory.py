@@ -1,9 +1,10 @@
 """Builds the Flask app that hosts Limber as an Alexa web service.
 
-Serve it with a production WSGI server, e.g. ``waitress-serve --port 8080 limber.web:app``.
+Serve it with ``python -m limber.web`` (waitress with Limber's limits, see limber.web.serve).
 ``POST /`` answers Alexa, ``GET /health`` answers load balancers. Environment:
-``LIMBER_SKILL_ID`` (unset: no application-id check), ``LIMBER_VERIFY=0`` (signature and
-timestamp checks off; development only, warned about at every start).
+``LIMBER_SKILL_ID`` (required while verification is on: without it a request Amazon signed for
+any other skill would be answered), ``LIMBER_VERIFY=0`` (signature and timestamp checks off;
+development only, warned about at every start).
 """
 
 from __future__ import annotations
@@ -36,7 +37,19 @@ VERIFY_OFF_WARNING = (
     "LIMBER_VERIFY=0: Alexa request verification is OFF (no signature or timestamp checks). "
     "Anyone who can reach this host can drive the skill. Use it only for local development."
 )
+MISSING_SKILL_ID_MESSAGE = (
+    "refusing to start: Alexa request verification is on but LIMBER_SKILL_ID is not set, so "
+    "requests Amazon signed for any other skill would be answered. Set LIMBER_SKILL_ID to this "
+    "skill's id (amzn1.ask.skill.…), or LIMBER_VERIFY=0 for local development only."
+)
+NO_SKILL_ID_WARNING = (
+    "LIMBER_SKILL_ID is not set: requests for any skill id are answered (verification is off)."
+)
 _FROM_ENV = object()
+
+
+class ConfigurationError(RuntimeError):
+    """The web host's settings are unsafe or incomplete; the message says what to set."""
 
 
 def verification_enabled(environ: Mapping[str, str] = os.environ) -> bool:
@@ -68,15 +81,21 @@ def create_app(
 ) -> Flask:
     """The web app. Defaults come from the environment; tests pass a skill and certificates.
 
-    ``verifiers`` replaces the default list entirely; ``certificates`` only swaps where the
-    signing certificate comes from and which roots it must chain to.
+    ``verifiers`` replaces the default list entirely (the caller then owns the checks);
+    ``certificates`` only swaps where the signing certificate comes from and which roots it
+    must chain to. Raises :class:`ConfigurationError` when verification is on, the default
+    verifiers are used and there is no skill id.
     """
     if skill_id is _FROM_ENV:
         skill_id = os.environ.get(SKILL_ID_ENV) or None
     if verify is None:
         verify = verification_enabled()
+    if verify and not skill_id and verifiers is None:
+        raise ConfigurationError(MISSING_SKILL_ID_MESSAGE)
     if not verify:
         logger.warning(VERIFY_OFF_WARNING)
+        if not skill_id:
+            logger.warning(NO_SKILL_ID_WARNING)
     if skill is None:
         from limber.app import create_skill  # the skill composed with its LIMBER_STORE store
 

@@ -60,7 +60,14 @@ class VerificationException(AskSdkException):
 
 
 class AbstractVerifier(ABC):
-    """One check applied to an incoming request before the skill runs."""
+    """One check applied to an incoming request before the skill runs.
+
+    ``needs_envelope = False`` marks a check that reads only the headers and the raw body
+    bytes; the adapter runs those before it parses anything (``deserialized_request_env`` is
+    then ``None``).
+    """
+
+    needs_envelope: bool = True
 
     @abstractmethod
     def verify(
@@ -89,8 +96,11 @@ class RequestVerifier(AbstractVerifier):
 
     The public key comes from ``certificates`` (a :class:`limber.web.certificates.CertificateCache`
     or anything with ``signing_key(url)``), which checks the URL rules, the chain, the dates and
-    the SAN, and caches the result until the certificate expires.
+    the SAN, and caches the result until the certificate expires. Needs no parsed envelope, so
+    it runs before the body is parsed.
     """
+
+    needs_envelope = False
 
     def __init__(self, certificates: Any) -> None:
         self._certificates = certificates
