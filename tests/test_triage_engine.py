@@ -452,6 +452,19 @@ def test_pregnancy_gets_maternity_wording(rules):
     assert "apart from small leaks when you cough" in step.question  # not every leak is the spine's
 
 
+@pytest.mark.parametrize("about", ["other", "child"])
+def test_pregnancy_advice_about_someone_else_says_their_midwife(rules, about):
+    # "My wife is pregnant...", "my daughter is 15 and pregnant...": their midwife, not "your".
+    for locale in [*LOCALES, "en-NZ"]:
+        for sign in ("pain_in_waves", "fever", "urinary_symptoms"):
+            outcome = run(rules, locale=locale, known={"pregnant": "y", sign: "y"}, about=about)
+            assert outcome.level == "urgent" and "their next appointment" in outcome.text, (locale, sign)
+            for text in (outcome.text, outcome.card_title, outcome.card_text):
+                text = text.replace("your local emergency number", "")  # the caller's phone
+                assert not re.search(r"\byour?\b", text, re.I), (locale, sign, text)
+            assert "their" in outcome.card_title
+
+
 # --- children and people asking for someone else -------------------------------------------------------
 
 

@@ -43,6 +43,11 @@ def setting_reasons(reasons: list[Flag], level: str) -> list[Flag]:
     return [r for r in at_level if r.id not in replaced]
 
 
+def said_to(about: str, key: str) -> str:
+    """The key of a level's words for this audience: "opening", or "other_opening" about them."""
+    return key if about == "self" else f"{about}_{key}"
+
+
 def told_anything(found: dict[str, str]) -> bool:
     return any(reply != "n" for sign, reply in found.items() if sign not in ABOUT_SIGNS)
 
@@ -58,7 +63,7 @@ def outcome(rules: Rules, screen: choice.Screen, locale: str | None, *, cap_hit:
     unsure = sorted({s for s, reply in found.items() if reply == "u" and any(s in r.signs for r in setting)})
     doubtful = [r for r in setting if r.signs & set(unsure)]
     about = screen.about
-    opening = table["opening"]
+    opening = table[said_to(about, "opening")]
     if level == "self_care" and told_anything(found):
         opening = rules.screen["self_care_told"]  # never "no warning signs" after they named one
 
@@ -70,7 +75,7 @@ def outcome(rules: Rules, screen: choice.Screen, locale: str | None, *, cap_hit:
         if doubtful:
             labels = " and ".join(for_audience(r.label, about) for r in doubtful[:REASONS_SPOKEN])
             parts.append(wording.fill(rules.screen["unsure_note"], form, labels=labels))
-        action = table["action"] if about == "self" else table[f"{about}_action"]
+        action = table[said_to(about, "action")]
         parts.append(wording.fill(action, form))
         return " ".join(parts)
 
@@ -80,7 +85,7 @@ def outcome(rules: Rules, screen: choice.Screen, locale: str | None, *, cap_hit:
         level=level,
         flags=tuple(r.id for r in setting),
         text=text,
-        card_title=wording.fill(table["title"], words.written),
+        card_title=wording.fill(table[said_to(about, "title")], words.written),
         card_text=card,
         may_continue=rules.levels[level]["may_continue"],
         unsure=tuple(unsure),
@@ -100,6 +105,6 @@ def advice_so_far(rules: Rules, screen: choice.Screen, locale: str | None) -> li
     setting = setting_reasons(reasons, level)
     advice = next((rules.advice[r.advice] for r in setting if r.advice), None)
     said = rules.locale(locale).said
-    first = (advice or rules.levels[level])["opening"]
+    first = (advice or rules.levels[level])[said_to(screen.about, "opening")]
     return [wording.fill(first, said), *(wording.fill(for_audience(r.why, screen.about), said)
                                          for r in setting[:REASONS_SPOKEN])]  # fmt: skip

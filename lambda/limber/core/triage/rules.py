@@ -249,6 +249,8 @@ def _parse_locales(data: dict) -> dict[str, Locale]:
         said, written = {}, {}
         for key in LOCALE_KEYS:
             said[key], written[key] = _words(raw.get(key), where, key)
+        for form in (said, written):  # "their midwife": the same words about someone else
+            form.update({f"their_{key}": wording.about_them(form[key]) for key in LOCALE_KEYS})
         numbers = raw.get("numbers", {})
         if not isinstance(numbers, dict) or not all(isinstance(v, str) and v for v in numbers.values()):
             raise TriageContentError(f"{where}: field 'numbers' must map digits to how they are said")
@@ -267,17 +269,17 @@ def _parse_levels(phrases: dict) -> tuple[dict, dict]:
             raise TriageContentError(f"{where}: field 'may_continue' must be true or false")
         words = {k: _text(raw, k, where) for k in ("title", "opening", "action")}
         for audience in ("child", "other"):
-            words[f"{audience}_action"] = (
-                _text(raw, f"{audience}_action", where, required=False) or words["action"]
-            )
+            for k in ("title", "opening", "action"):
+                words[f"{audience}_{k}"] = _text(raw, f"{audience}_{k}", where, required=False) or words[k]
         words["may_continue"] = raw["may_continue"]
         levels[level] = words
     advice = {}
     for name, raw in (phrases.get("advice") or {}).items():
         where = f"triage_phrases.toml: [advice.{name}]"
         words = {k: _text(raw, k, where) for k in ("title", "opening", "action")}
-        words["other_action"] = _text(raw, "other_action", where, required=False) or words["action"]
-        words["child_action"] = words["other_action"]
+        for k in ("title", "opening", "action"):  # a parent and a proxy hear the same "they" words
+            words[f"other_{k}"] = _text(raw, f"other_{k}", where, required=False) or words[k]
+            words[f"child_{k}"] = words[f"other_{k}"]
         advice[name] = words
     return levels, advice
 
@@ -300,7 +302,8 @@ def _check_wording(rules: Rules) -> None:
             outcome = [
                 wording.fill(t[k], form)
                 for t in tables
-                for k in ("title", "opening", "action", "child_action", "other_action")
+                for k in ("title", "opening", "action")
+                for k in (k, f"child_{k}", f"other_{k}")
             ]
             whys = [f.why for f in rules.flags] + [q.why for q in rules.questions if q.why]
             outcome += [wording.fill(w, form) for w in whys]
@@ -324,13 +327,15 @@ def _check_wording(rules: Rules) -> None:
                 if re.search(r"\d", rest):  # a number the voice layer would not know how to say
                     raise TriageContentError(f"locale '{name}': digits with no spoken form in {text[:80]!r}")
         for level in LEVELS:
-            title = wording.fill(rules.levels[level]["title"], words.written)
-            if not title.startswith(CARD_PREFIXES[level]):
+            titles = [wording.fill(rules.levels[level][k], words.written)
+                      for k in ("title", "child_title", "other_title")]  # fmt: skip
+            if not all(title.startswith(CARD_PREFIXES[level]) for title in titles):
                 raise TriageContentError(
                     f"locale '{name}': {level} card title must start {CARD_PREFIXES[level]!r}"
                 )
         for advice in rules.advice.values():
-            if not wording.fill(advice["title"], words.written).startswith(CARD_PREFIXES["urgent"]):
+            titles = [wording.fill(advice[k], words.written) for k in ("title", "other_title")]
+            if not all(title.startswith(CARD_PREFIXES["urgent"]) for title in titles):
                 raise TriageContentError(f"locale '{name}': advice card title must start 'Urgent'")
     if DISCLAIMER not in rules.screen["disclaimer"]:
         raise TriageContentError(f"triage_phrases.toml: [screen] disclaimer must say {DISCLAIMER!r}")
