@@ -487,6 +487,13 @@ def test_a_parent_about_a_child_hears_they_not_you(rules):
     assert " they " in f" {step.question} " and " you " not in f" {step.question} "
 
 
+def test_self_care_about_someone_else_names_the_emergency_number(rules):
+    for locale, number in EMERGENCY_NUMBER.items():
+        outcome = run(rules, None, locale, about="other")
+        assert outcome.level == "self_care" and f"call {number} straight away" in outcome.text
+        assert "emergency help" not in outcome.text and outcome.numbers[number]
+
+
 def test_an_adult_proxy_is_asked_about_them(rules):
     for path, outcome in all_leaves()["(other)"]:
         step = triage.start_screen(rules, None, "en-US", about="other")
@@ -595,7 +602,10 @@ def test_self_care_says_what_helps_and_when_to_see_a_doctor_anyway(rules):
         assert "keep moving" in text and "heat" in text and "stretches" in text
         assert "four to six weeks" in text and "warning sign appears" in text
         assert "no checklist can rule everything out" in text
-        assert not re.search(r"\bcall \d", text)  # no emergency number in a self-care answer
+        # a warning sign appearing later is an emergency: say which number
+        assert f"call {EMERGENCY_NUMBER.get(locale, 'your local emergency number')} straight away" in text
+        assert step.numbers == ({EMERGENCY_NUMBER[locale]: step.numbers[EMERGENCY_NUMBER[locale]]}
+                                if locale in EMERGENCY_NUMBER else {})  # fmt: skip
         assert "if you've ever had cancer" not in text  # the screen asked; never contradict the answer
 
 
