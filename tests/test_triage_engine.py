@@ -619,6 +619,33 @@ def test_each_locale_gets_its_own_emergency_number(rules, locale):
     assert outcome.numbers[mine]
 
 
+KEEP_STILL = ["cannot_bear_weight", "leg_shortened_or_turned", "major_trauma", "replaced_hip_dislocation",
+              "faint_or_collapse", "leg_symptoms_after_injury",
+              "leg_symptoms_after_fall_over_65"]  # fmt: skip
+
+
+@pytest.mark.parametrize("about", ["self", "other", "child"])
+@pytest.mark.parametrize("locale", [*LOCALES, "en-NZ"])
+def test_someone_told_to_keep_still_is_told_to_call_not_to_go(rules, locale, about):
+    # "Call 999 or go to A&E" beside "keep still until help arrives" / "don't walk on it".
+    number = EMERGENCY_NUMBER.get(locale, "your local emergency number")
+    place = rules.locale(locale).said["emergency_place"]
+    outcomes = [run(rules, named, locale, about=about) for named in KEEP_STILL]
+    both = {"cannot_bear_weight": "y", "saddle_numbness": "y"}  # one reason to stay put is enough
+    outcomes.append(run(rules, locale=locale, about=about, known=both))
+    step = triage.start_screen(rules, None, locale, about=about)
+    while step.sign not in ("weight_bearing", "vascular_signs"):
+        step = triage.answer(rules, step.state, "no", locale)
+    outcomes.append(triage.answer(rules, step.state, "yes", locale))
+    for outcome in outcomes:
+        assert outcome.level == "emergency", outcome.flags
+        assert first_sentence(outcome.text) == f"This is an emergency: call {number} now.", outcome.flags
+        assert place not in outcome.text and "go to" not in outcome.text.lower(), outcome.flags
+        assert outcome.card_title == f"Emergency: call {number} now"
+    other = triage.start_screen(rules, "saddle_numbness", locale, about=about)  # no reason to stay put
+    assert f"call {number} or go to {place} now" in first_sentence(other.text)
+
+
 @pytest.mark.parametrize("locale", [None, "", "en-NZ", "fr-FR", "xx"])
 def test_an_unknown_locale_gets_your_local_emergency_number(rules, locale):
     outcome = triage.start_screen(rules, "major_trauma", locale)
@@ -771,6 +798,10 @@ def copy_content(tmp_path: Path) -> Path:
      "disclaimer"),
     ("red_flags.toml", "so it needs a doctor's check today.", "so a doctor should check you today.",
      "can't become 'they'"),
+    ("red_flags.toml", 'id = "fever"\nlevel = "urgent"\n',
+     'id = "fever"\nlevel = "urgent"\nadvice = "call_now"\n', "must be used at one level"),
+    ("red_flags.toml", 'advice = "call_now"  # a yes', 'advice = "call_later"  # a yes',
+     "no [advice.call_later]"),
 ])  # fmt: skip
 def test_broken_content_is_reported_with_where(tmp_path, file, old, new, complaint):
     folder = copy_content(tmp_path)

@@ -165,7 +165,10 @@ def _parse_signs_and_questions(data: dict) -> tuple[dict[str, Sign], tuple[Quest
             raise TriageContentError(f"{where}: field 'level' must be emergency, urgent or soon")
         label = _text(raw, "label", where) if level else None
         why = _text(raw, "why", where) if level else None
-        questions.append(Question(qid, parts, text, child, other, tuple(variants), level, label, why))
+        advice = raw.get("advice") if level else None
+        if advice is not None and not (isinstance(advice, str) and ID.fullmatch(advice)):
+            raise TriageContentError(f"{where}: field 'advice' must name an [advice] table")
+        questions.append(Question(qid, parts, text, child, other, tuple(variants), level, label, why, advice))
     if not questions:
         raise TriageContentError("red_flags.toml: no [[questions]]")
     for sign in signs.values():
@@ -206,8 +209,8 @@ def _parse_flags(data: dict, sources: dict[str, Source], signs: dict[str, Sign])
         about, advice = raw.get("about", "self"), raw.get("advice")
         if about not in ("self", "child"):
             raise TriageContentError(f"{where}: field 'about' must be self or child")
-        if advice not in (None, "maternity"):
-            raise TriageContentError(f"{where}: field 'advice' must be maternity when given")
+        if advice is not None and not (isinstance(advice, str) and ID.fullmatch(advice)):
+            raise TriageContentError(f"{where}: field 'advice' must name an [advice] table")
         flags.append(Flag(
             id=fid, level=level, when=when, label=_text(raw, "label", where), why=_text(raw, "why", where),
             guards=_text(raw, "guards", where), sources=tuple(sources[s] for s in cited),
@@ -273,15 +276,32 @@ def _parse_levels(phrases: dict) -> tuple[dict, dict]:
                 words[f"{audience}_{k}"] = _text(raw, f"{audience}_{k}", where, required=False) or words[k]
         words["may_continue"] = raw["may_continue"]
         levels[level] = words
-    advice = {}
-    for name, raw in (phrases.get("advice") or {}).items():
-        where = f"triage_phrases.toml: [advice.{name}]"
-        words = {k: _text(raw, k, where) for k in ("title", "opening", "action")}
-        for k in ("title", "opening", "action"):  # a parent and a proxy hear the same "they" words
-            words[f"other_{k}"] = _text(raw, f"other_{k}", where, required=False) or words[k]
-            words[f"child_{k}"] = words[f"other_{k}"]
-        advice[name] = words
+    advice = {name: raw for name, raw in (phrases.get("advice") or {}).items()}
     return levels, advice
+
+
+def _advice_tables(raw_advice: dict, levels: dict, users: dict[str, set[str]]) -> dict[str, dict]:
+    """Each [advice.NAME] as a whole level table: what it leaves out comes from the one level its
+    flags are at (a "call now" opening keeps the emergency title and actions). A parent and a
+    proxy hear its `other_*` words when it gives them."""
+    advice = {}
+    for name, raw in raw_advice.items():
+        where = f"triage_phrases.toml: [advice.{name}]"
+        used_at = users.get(name, set())
+        if len(used_at) != 1:
+            raise TriageContentError(f"{where}: must be used at one level, is used at {sorted(used_at)}")
+        level = next(iter(used_at))
+        base = levels[level]
+        words = {"level": level, "may_continue": base["may_continue"]}
+        for k in ("title", "opening", "action"):
+            own, other = (_text(raw, key, where, required=False) for key in (k, f"other_{k}"))
+            if own is None and other is not None:
+                raise TriageContentError(f"{where}: 'other_{k}' needs '{k}'")
+            words[k] = own or base[k]
+            words[f"other_{k}"] = other or own or base[f"other_{k}"]
+            words[f"child_{k}"] = other or own or base[f"child_{k}"]
+        advice[name] = words
+    return advice
 
 
 def _check_wording(rules: Rules) -> None:
@@ -333,10 +353,13 @@ def _check_wording(rules: Rules) -> None:
                 raise TriageContentError(
                     f"locale '{name}': {level} card title must start {CARD_PREFIXES[level]!r}"
                 )
-        for advice in rules.advice.values():
-            titles = [wording.fill(advice[k], words.written) for k in ("title", "other_title")]
-            if not all(title.startswith(CARD_PREFIXES["urgent"]) for title in titles):
-                raise TriageContentError(f"locale '{name}': advice card title must start 'Urgent'")
+        for advice_name, advice in rules.advice.items():
+            level = advice["level"]
+            titles = [wording.fill(advice[k], words.written) for k in ("title", "other_title", "child_title")]
+            if not all(title.startswith(CARD_PREFIXES[level]) for title in titles):
+                raise TriageContentError(
+                    f"locale '{name}': [advice.{advice_name}] card title must start {CARD_PREFIXES[level]!r}"
+                )
     if DISCLAIMER not in rules.screen["disclaimer"]:
         raise TriageContentError(f"triage_phrases.toml: [screen] disclaimer must say {DISCLAIMER!r}")
 
@@ -365,10 +388,15 @@ def load_rules(path: str | Path | None = None) -> Rules:
     if unused:
         raise TriageContentError(f"red_flags.toml: signs no flag uses: {unused}")
     screen = {k: _text(phrases.get("screen", {}), k, "triage_phrases.toml: [screen]") for k in SCREEN_KEYS}
-    levels, advice = _parse_levels(phrases)
-    missing = {f.advice for f in flags if f.advice} - set(advice)
+    levels, raw_advice = _parse_levels(phrases)
+    users: dict[str, set[str]] = {}
+    for reason in [*flags, *(q for q in questions if q.advice)]:
+        if reason.advice:
+            users.setdefault(reason.advice, set()).add(reason.level)
+    missing = set(users) - set(raw_advice)
     if missing:
         raise TriageContentError(f"triage_phrases.toml: no [advice.{sorted(missing)[0]}]")
+    advice = _advice_tables(raw_advice, levels, users)
     rules = Rules(cap, signs, questions, flags, sources, screen, levels, advice, _parse_locales(phrases))
     _check_wording(rules)
     return rules
