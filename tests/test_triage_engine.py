@@ -465,6 +465,22 @@ def test_pregnancy_advice_about_someone_else_says_their_midwife(rules, about):
             assert "their" in outcome.card_title
 
 
+@pytest.mark.parametrize("locale", [*LOCALES, "en-NZ"])
+def test_pregnancy_self_care_is_about_pregnancy(rules, locale):
+    number = EMERGENCY_NUMBER.get(locale, "your local emergency number")
+    routine = rules.locale(locale).said["maternity_routine"]
+    mine = run(rules, locale=locale, known={"pregnant": "y"})
+    assert mine.level == "self_care"
+    assert "tell the pharmacist you're pregnant before taking any pain relief" in mine.text.lower()
+    assert f"mention the pain to {routine} at your next appointment" in mine.text
+    assert f"call {number} straight away" in mine.text and "heat pack" not in mine.text
+    wife = run(rules, locale=locale, known={"pregnant": "y"}, about="other")
+    assert wife.level == "self_care" and "pharmacist they're pregnant" in wife.text
+    assert f"to {routine.replace('your', 'their')} at their next appointment" in wife.text
+    plain = run(rules, locale=locale)  # nobody said pregnant: not a word about it
+    assert "pregnan" not in plain.text and "heat pack" in plain.text
+
+
 # --- children and people asking for someone else -------------------------------------------------------
 
 

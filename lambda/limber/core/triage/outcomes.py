@@ -67,6 +67,9 @@ def outcome(rules: Rules, screen: choice.Screen, locale: str | None, *, cap_hit:
     if level == "self_care" and told_anything(found):
         opening = rules.screen["self_care_told"]  # never "no warning signs" after they named one
 
+    yes = {sign for sign, reply in found.items() if reply != "n"}
+    acting = next((v for v in table.get("variants", ()) if v["if"] in yes), table)  # e.g. pregnancy
+
     def render(form: dict[str, str]) -> str:
         parts = [wording.fill(opening, form)]
         parts += [wording.fill(for_audience(r.why, about), form) for r in setting[:REASONS_SPOKEN]]
@@ -75,7 +78,7 @@ def outcome(rules: Rules, screen: choice.Screen, locale: str | None, *, cap_hit:
         if doubtful:
             labels = " and ".join(for_audience(r.label, about) for r in doubtful[:REASONS_SPOKEN])
             parts.append(wording.fill(rules.screen["unsure_note"], form, labels=labels))
-        action = table[said_to(about, "action")]
+        action = acting[said_to(about, "action")]
         parts.append(wording.fill(action, form))
         return " ".join(parts)
 

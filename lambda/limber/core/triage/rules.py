@@ -33,7 +33,7 @@ from limber.core.triage.model import (  # noqa: F401  (re-exported: the package'
 
 SYNONYM = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*(?: [A-Za-z]+(?:'[A-Za-z]+)*)*")
 LOCALE_KEYS = ("emergency", "emergency_place", "urgent_help", "doctor", "book", "book_short",
-               "maternity", "maternity_short")  # fmt: skip
+               "maternity", "maternity_short", "maternity_routine")  # fmt: skip
 SCREEN_KEYS = ("intro", "named_then", "question", "repeat", "reprompt", "unsure_ack", "unsure_split",
                "unsure_note", "cap_why", "stopped", "disclaimer", "self_care_told")  # fmt: skip
 LONGEST_QUESTION = 230  # characters: one breath, understood on first hearing
@@ -275,6 +275,15 @@ def _parse_levels(phrases: dict) -> tuple[dict, dict]:
             for k in ("title", "opening", "action"):
                 words[f"{audience}_{k}"] = _text(raw, f"{audience}_{k}", where, required=False) or words[k]
         words["may_continue"] = raw["may_continue"]
+        words["variants"] = []
+        for v in raw.get("variants", []):
+            when = _text(v, "if", where)
+            action = _text(v, "action", where)
+            other = _text(v, "other_action", where, required=False) or action
+            child = _text(v, "child_action", where, required=False) or other
+            words["variants"].append(
+                {"if": when, "action": action, "other_action": other, "child_action": child}
+            )
         levels[level] = words
     advice = {name: raw for name, raw in (phrases.get("advice") or {}).items()}
     return levels, advice
@@ -325,6 +334,8 @@ def _check_wording(rules: Rules) -> None:
                 for k in ("title", "opening", "action")
                 for k in (k, f"child_{k}", f"other_{k}")
             ]
+            outcome += [wording.fill(v[k], form) for t in rules.levels.values() for v in t["variants"]
+                        for k in ("action", "child_action", "other_action")]  # fmt: skip
             whys = [f.why for f in rules.flags] + [q.why for q in rules.questions if q.why]
             outcome += [wording.fill(w, form) for w in whys]
             outcome += [wording.fill(wording.about_them(w), form) for w in whys]
@@ -389,6 +400,10 @@ def load_rules(path: str | Path | None = None) -> Rules:
         raise TriageContentError(f"red_flags.toml: signs no flag uses: {unused}")
     screen = {k: _text(phrases.get("screen", {}), k, "triage_phrases.toml: [screen]") for k in SCREEN_KEYS}
     levels, raw_advice = _parse_levels(phrases)
+    for level, table in levels.items():
+        unknown = [v["if"] for v in table["variants"] if v["if"] not in signs]
+        if unknown:
+            raise TriageContentError(f"triage_phrases.toml: [levels.{level}] variant 'if': {unknown} unknown")
     users: dict[str, set[str]] = {}
     for reason in [*flags, *(q for q in questions if q.advice)]:
         if reason.advice:
