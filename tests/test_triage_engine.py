@@ -443,7 +443,7 @@ def test_pregnancy_gets_maternity_wording(rules):
     for locale, words in maternity.items():
         outcome = run(rules, locale=locale, known={"pregnant": "y", "pain_in_waves": "y"})
         assert outcome.level == "urgent" and words in outcome.text and outcome.card_title.startswith("Urgent")
-        assert "labour is starting" in outcome.text
+        assert ("labor is starting" if locale == "en-US" else "labour is starting") in outcome.text
     fever = run(rules, known={"pregnant": "y", "fever": "y"})
     assert fever.flags == ("pregnancy_fever",) and "spine" not in fever.text  # not the general fever reason
     urine = run(rules, known={"pregnant": "y", "urinary_symptoms": "y"})
@@ -676,7 +676,8 @@ def test_locale_names_are_matched_whatever_their_case(rules):
 
 
 @pytest.mark.parametrize(("locale", "service", "doctor"), [
-    ("en-GB", "NHS 111", "GP"), ("en-AU", "healthdirect on 1800 022 222", "GP"), ("en-IN", "GP", "GP"),
+    ("en-GB", "NHS 111", "GP"), ("en-AU", "healthdirect on 1800 022 222", "GP"),
+    ("en-IN", "hospital", "doctor"),
     ("en-US", "urgent care", "doctor"), ("en-CA", "family doctor", "doctor"),
 ])  # fmt: skip
 def test_urgent_and_soon_use_the_locale_services_and_words(rules, locale, service, doctor):
@@ -685,6 +686,45 @@ def test_urgent_and_soon_use_the_locale_services_and_words(rules, locale, servic
     assert urgent.card_title == f"Urgent: see a {doctor} today"
     soon = run(rules, "sciatica_stable", locale)
     assert soon.level == "soon" and f"see a {doctor} soon" in first_sentence(soon.text)
+
+
+def everything_said(rules, locale):
+    """Every question and outcome text of screens answered all yes, all no or all not sure, for
+    each audience, named flag and pregnancy."""
+    said = []
+    starts = [{"named": n} for n in [None, *(f.id for f in rules.flags)]]
+    starts += [{"known": {"pregnant": "y"}}, {"known": {"pregnant": "y", "pain_in_waves": "u"}}]
+    for about in ("self", "other", "child"):
+        for start in starts:
+            for reply in ("yes", "no", "unsure"):
+                step = triage.start_screen(rules, start.get("named"), locale, known=start.get("known"),
+                                           about=about)  # fmt: skip
+                while isinstance(step, QuestionStep):
+                    said += [step.text, step.reprompt]
+                    step = triage.answer(rules, step.state, reply, locale)
+                said += [step.text, step.card_title, step.card_text]
+    return said
+
+
+BRITISH = re.compile(r"\b(labour|wee|poo|pooing|tummy|GP|A&E|A and E|NHS)\b")
+
+
+@pytest.mark.parametrize(("locale", "british"), [
+    ("en-US", BRITISH), ("en-CA", re.compile(r"\b(wee|poo|pooing|GP|A&E|A and E|NHS)\b")),
+    ("en-IN", re.compile(r"\b(GP|A&E|A and E|NHS)\b")),
+])  # fmt: skip
+def test_north_america_and_india_hear_their_own_words(rules, locale, british):
+    said = everything_said(rules, locale)
+    heard = {m.group(0) for text in said for m in british.finditer(text)}
+    assert not heard, heard
+    if locale == "en-US":
+        joined = " ".join(said)
+        assert all(word in joined for word in ("labor is starting", "pee or poop accidents", "stomach"))
+
+
+def test_britain_keeps_its_words(rules):
+    joined = " ".join(everything_said(rules, "en-GB"))
+    assert all(w in joined for w in ("labour is starting", "wee or poo accidents", "tummy", "GP", "A&E"))
 
 
 def test_every_number_said_has_a_spoken_form(rules):

@@ -76,7 +76,8 @@ def outcome(rules: Rules, screen: choice.Screen, locale: str | None, *, cap_hit:
         if cap_hit:
             parts.append(wording.fill(rules.screen["cap_why"], form))
         if doubtful:
-            labels = " and ".join(for_audience(r.label, about) for r in doubtful[:REASONS_SPOKEN])
+            named = [wording.fill(for_audience(r.label, about), form) for r in doubtful[:REASONS_SPOKEN]]
+            labels = " and ".join(named)
             parts.append(wording.fill(rules.screen["unsure_note"], form, labels=labels))
         action = acting[said_to(about, "action")]
         parts.append(wording.fill(action, form))

@@ -33,7 +33,8 @@ from limber.core.triage.model import (  # noqa: F401  (re-exported: the package'
 
 SYNONYM = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*(?: [A-Za-z]+(?:'[A-Za-z]+)*)*")
 LOCALE_KEYS = ("emergency", "emergency_place", "urgent_help", "doctor", "book", "book_short",
-               "maternity", "maternity_short", "maternity_routine")  # fmt: skip
+               "maternity", "maternity_short", "maternity_routine", "labour", "wee", "poo", "pooing",
+               "tummy")  # fmt: skip
 SCREEN_KEYS = ("intro", "named_then", "question", "repeat", "reprompt", "unsure_ack", "unsure_split",
                "unsure_note", "cap_why", "stopped", "disclaimer", "self_care_told")  # fmt: skip
 LONGEST_QUESTION = 230  # characters: one breath, understood on first hearing
@@ -327,6 +328,13 @@ def _check_wording(rules: Rules) -> None:
                 "unsure_split",
             ):
                 wording.fill(rules.screen[key], form, cap=rules.cap, number=1, text="x")
+            for q in rules.questions:  # questions and labels are said in the locale's words too
+                for t in (q.text, q.child_text, q.other_text, q.label,
+                          *(t for v in q.variants for t in (v.text, v.child_text, v.other_text))):
+                    if t:
+                        wording.fill(t, form)
+            for f in rules.flags:
+                wording.fill(f.label, form)
             tables = [*rules.levels.values(), *rules.advice.values()]
             outcome = [
                 wording.fill(t[k], form)
