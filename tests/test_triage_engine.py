@@ -727,6 +727,46 @@ def test_britain_keeps_its_words(rules):
     assert all(w in joined for w in ("labour is starting", "wee or poo accidents", "tummy", "GP", "A&E"))
 
 
+# Conditions an outcome may name, only as a possibility ("can mean ...", "can be a sign of ...").
+CONDITION = re.compile(r"cauda equina|aneurysm|aorta|septic arthritis|sepsis|broken (?:bone|hip|thigh)|"
+                       r"fracture|infection|out of its socket|dislocat|labou?r is starting|inflammation|"
+                       r"cancer|tumou?r|spondyl|bleeding inside", re.I)  # fmt: skip
+HEDGE = re.compile(r"\bcan (?:mean|be (?:an early |a )?sign|come from)\b", re.I)
+
+
+def bare_diagnoses(text: str) -> list[str]:
+    """Sentences that name a condition before any "can mean" / "can be a sign of" / "can come
+    from" wording. "Doctors call this ..." may follow such a sentence; "had cancer" is history."""
+    bare, hedged = [], False
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        plain = re.sub(r"\b(?:has|have|had|having|ever) had cancer\b", "", sentence, flags=re.I)
+        follows = hedged and plain.lower().startswith("doctors call this")
+        for found in CONDITION.finditer(plain):
+            if not follows and not HEDGE.search(plain[: found.start()]):
+                bare.append(sentence)
+                break
+        hedged = bool(HEDGE.search(plain))
+    return bare
+
+
+def test_the_bare_diagnosis_check_can_fail():
+    assert bare_diagnoses("This is cauda equina syndrome.") and bare_diagnoses("You may have an aneurysm.")
+    assert bare_diagnoses("Call now. Doctors call this cauda equina syndrome.")
+    assert bare_diagnoses("It needs checking, in case an infection is near the nerves.")
+    assert not bare_diagnoses("It can mean nerves are squashed. Doctors call this cauda equina syndrome.")
+    assert not bare_diagnoses("Pain can come from the aorta, and having had cancer matters.")
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "en-US"])
+def test_outcomes_name_a_condition_only_as_what_a_sign_can_mean(rules, locale):
+    reasons = [f.why for f in rules.flags] + [q.why for q in rules.questions if q.why]
+    texts = [triage.wording.fill(w, rules.locale(locale).said) for w in reasons]
+    texts += [triage.wording.fill(triage.wording.about_them(w), rules.locale(locale).said) for w in reasons]
+    texts += [t for t in everything_said(rules, locale) if not t.rstrip().endswith("?")]  # outcomes
+    bare = {sentence for text in texts for sentence in bare_diagnoses(text)}
+    assert not bare, sorted(bare)
+
+
 def test_every_number_said_has_a_spoken_form(rules):
     for locale in [*LOCALES, "en-NZ"]:
         for flag_id in ("saddle_numbness", "fever", "sciatica_stable", "pregnancy_fever"):
