@@ -521,6 +521,18 @@ def test_an_adult_proxy_is_asked_about_them(rules):
     assert "they" in father.text.lower() or "them" in father.text.lower()
 
 
+@pytest.mark.parametrize("about", ["other", "child"])
+def test_urgent_and_soon_about_someone_else_open_with_their_doctor(rules, about):
+    for locale in [*LOCALES, "en-NZ"]:
+        urgent = (("cancer_history", "urgent"),) if about == "other" else ()  # a parent books it
+        for named, level in (*urgent, ("sciatica_stable", "soon")):
+            outcome = run(rules, named, locale, about=about)
+            opening = first_sentence(outcome.text)
+            assert outcome.level == level and not re.search(r"\byour?\b", opening, re.I), opening
+        soon = run(rules, "sciatica_stable", locale, about=about)
+        assert first_sentence(soon.text).startswith("They should see a")
+
+
 def test_about_must_be_self_child_or_other(rules):
     with pytest.raises(ValueError, match="about"):
         triage.start_screen(rules, None, "en-US", about="dog")
