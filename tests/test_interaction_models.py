@@ -10,6 +10,7 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ from limber.interaction_model import (
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "skill-package" / "interactionModels" / "custom"
+BUILTIN_SAMPLES = ROOT / "lambda" / "limber" / "console" / "builtin_samples.toml"
 MODEL_TYPE = "ask_smapi_model.v1.skill.interaction_model.interaction_model_data.InteractionModelData"
 LOCALES = ["en-US", "en-GB", "en-CA", "en-AU", "en-IN"]
 
@@ -417,3 +419,133 @@ def test_locales_use_their_own_words(locale, expected, absent):
     samples = samples_of(locale, "RedFlagCheckIntent")
     assert expected <= samples
     assert not absent & samples
+
+
+# --- model quality: samples that would fight each other on a device -----------------------------
+
+
+def _values(slot_type: dict) -> list[str]:
+    return [s for v in slot_type["values"] for s in (v["name"]["value"], *v["name"].get("synonyms", []))]
+
+
+def expansions(model: dict, intent: dict, sample: str) -> list[str]:
+    """A sample with one slot filled by each of its custom type's values (normalised), as a device
+    would hear a person say it. Built-in types (numbers, durations) are left unexpanded."""
+    types = {t["name"]: t for t in model["types"]}
+    slot_types = {s["name"]: s["type"] for s in intent.get("slots", [])}
+    out = []
+    for found in SLOT_REF.finditer(sample):
+        slot_type = types.get(slot_types.get(found[1], ""))
+        if slot_type is None:
+            continue
+        for value in _values(slot_type):
+            filled = sample[: found.start()] + value + sample[found.end() :]
+            if "{" not in filled:
+                out.append(normalise(filled))
+    return out
+
+
+def every_sample_as_said(model: dict):
+    """(intent, sample, what a person says) for every sample, slots filled with each value."""
+    for intent in model["intents"]:
+        for sample in intent.get("samples", []):
+            for said in [normalise(sample)] if "{" not in sample else expansions(model, intent, sample):
+                yield intent["name"], sample, said
+
+
+def literal_samples(locale: str) -> dict[str, str]:
+    """Every sample without a slot, normalised -> its intent."""
+    return {normalise(s): i["name"] for i in language_model(locale)["intents"] for s in i.get("samples", [])
+            if "{" not in s}  # fmt: skip
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_two_samples_differ_only_by_a_slot_value(locale):
+    """ "stretch my back" beside "stretch my {routine}" (back is a routine value) is the same
+    sample twice: in two intents a device must guess; in one it is dead weight."""
+    literal = literal_samples(locale)
+    clashes = [
+        (intent, sample, said, literal[said])
+        for intent, sample, said in every_sample_as_said(language_model(locale))
+        if "{" in sample and said in literal
+    ]
+    assert not clashes
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_two_intents_share_a_sample_shape(locale):
+    """ "make it {seconds}" in one intent and "make it {routine}" in another: the same words
+    around a slot, and the slot's words decide nothing a device can rely on."""
+    owner: dict[str, str] = {}
+    clashes = []
+    for intent in language_model(locale)["intents"]:
+        for sample in intent.get("samples", []):
+            if "{" not in sample:
+                continue
+            shape = SLOT_REF.sub("{}", sample_key(sample))
+            if owner.setdefault(shape, intent["name"]) != intent["name"]:
+                clashes.append((shape, owner[shape], intent["name"]))
+    assert not clashes
+
+
+def amazons_own_samples() -> dict[str, str]:
+    """Amazon's built-in phrases (the console's data of them): phrase -> built-in intent."""
+    data = tomllib.loads(BUILTIN_SAMPLES.read_text(encoding="utf-8"))["intents"]
+    return {
+        normalise(phrase): name
+        for name, lists in data.items()
+        for key in ("documented", "heard")
+        for phrase in lists[key]
+    }
+
+
+def test_amazons_built_in_samples_are_known():
+    own = amazons_own_samples()
+    assert own["skip"] == "AMAZON.NextIntent" and own["start over"] == "AMAZON.StartOverIntent"
+    assert set(own.values()) >= {n for n in REQUIRED_BUILT_INS if n != "AMAZON.FallbackIntent"}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_sample_repeats_or_shadows_an_amazon_built_in_phrase(locale):
+    """AMAZON.NextIntent already hears "skip": a custom "skip" would take it from Next (or repeat
+    it, in Next's own samples). No sample, and no sample with a slot value in it, says what a
+    built-in intent hears by itself."""
+    own = amazons_own_samples()
+    clashes = [
+        (intent, sample, said, own[said])
+        for intent, sample, said in every_sample_as_said(language_model(locale))
+        if said in own and OVERRIDES.get(said) != intent
+    ]
+    assert not clashes
+
+
+# Phrases Amazon does not document for a built-in but the console assumes it hears ("heard"),
+# which the model deliberately gives to its own intent. "Okay" after a warning-sign question
+# must never count as a yes, so it is GoOnIntent's: asked again during a question, go on in a
+# routine, a yes only to "would you like to do X next?".
+OVERRIDES = {"okay": "GoOnIntent", "ok": "GoOnIntent"}
+
+
+def test_overrides_only_take_undocumented_phrases():
+    data = tomllib.loads(BUILTIN_SAMPLES.read_text(encoding="utf-8"))["intents"]
+    documented = {normalise(p) for lists in data.values() for p in lists["documented"]}
+    assert not documented & set(OVERRIDES)
+
+
+def test_the_quality_checks_catch_what_they_look_for(monkeypatch):
+    """Each check above fails on a model with the fault it looks for."""
+    real = language_model("en-US")
+    broken = json.loads(json.dumps(real))
+    intents = {i["name"]: i for i in broken["intents"]}
+    intents["SkipStretchIntent"]["samples"].append("skip")
+    intents["SkipStretchIntent"]["samples"].append("stretch my back")
+    intents["ProgressIntent"]["samples"].append("make it {routine}")
+    intents["ProgressIntent"].setdefault("slots", []).append({"name": "routine", "type": "RoutineName"})
+    monkeypatch.setattr(sys.modules[__name__], "language_model", lambda locale: broken)
+    for check in (
+        test_no_two_samples_differ_only_by_a_slot_value,
+        test_no_two_intents_share_a_sample_shape,
+        test_no_sample_repeats_or_shadows_an_amazon_built_in_phrase,
+    ):
+        with pytest.raises(AssertionError):
+            check("en-US")

@@ -391,7 +391,7 @@ def type_values(locale: str) -> dict[str, list[dict]]:
     ("Start hip flexors.", "StartRoutineIntent", {"routine": "hip_flexors"}),
     ("start the lower back routine", "StartRoutineIntent", {"routine": "low_back_and_hips"}),
     ("um, start desk stretches please", "StartRoutineIntent", {"routine": "desk_reset"}),
-    ("hold for forty five seconds", "SetHoldTimeIntent", {"seconds": "45"}),
+    ("hold for forty five seconds", "SetHoldTimeIntent", {"duration": "PT45S"}),
     ("make the holds longer", "SetHoldTimeIntent", {"direction": "longer"}),
     ("yes", "AMAZON.YesIntent", {}),
     ("no I don't", "AMAZON.NoIntent", {}),
@@ -526,7 +526,7 @@ def test_console_request_for_a_typed_line():
 
     request = request_for("Alexa, ask limber coach to hold for forty five seconds", Session())
     assert request["intent"]["name"] == "SetHoldTimeIntent"
-    assert request["intent"]["slots"]["seconds"]["value"] == "45"
+    assert request["intent"]["slots"]["duration"]["value"] == "PT45S"
     assert request_for("open limber coach", Session()) == {"type": "LaunchRequest"}
     assert request_for("quit", Session()) == {"type": "SessionEndedRequest", "reason": "USER_INITIATED"}
     assert request_for("   ", Session()) is None

@@ -288,3 +288,119 @@ def test_help_while_paused_says_how_to_resume(talk):
     person.say("AMAZON.PauseIntent")
     said = person.say("AMAZON.HelpIntent")
     assert "You're paused at stretch 1" in said and "Say resume" in said
+
+
+def _state(person) -> dict:
+    return person.last.get("sessionAttributes") or {}
+
+
+def _at_left_side(person):
+    """Start the first routine with a timed two-sided stretch and go to its left side."""
+    routine = next(
+        r for r in LIBRARY.routines if any(s.sides == ("left", "right") and s.is_timed for s in r.stretches)
+    )
+    said = person.say("StartRoutineIntent", routine=routine.name)
+    for step in steps_of(routine):
+        if step.side == "left" and step.stretch.is_timed:
+            return routine, step, said
+        said = person.say("AMAZON.NextIntent")
+    raise AssertionError("no timed left side")
+
+
+class TestWhatPeopleSay:
+    @pytest.mark.parametrize(
+        ("duration", "hold", "clamped"),
+        [
+            ("PT1M", 60, False),
+            ("PT20S", 20, False),
+            ("PT1M30S", 60, True),
+            ("PT5S", 10, True),
+            ("PT45S", 45, False),
+        ],
+    )
+    def test_hold_lengths_said_with_a_unit(self, talk, duration, hold, clamped):
+        person = talk()
+        said = person.say("SetHoldTimeIntent", duration=duration)
+        assert f"Holds are now {hold} seconds." in said
+        assert ("from 10 to 60 seconds" in said) is clamped
+        assert _state(person)["hold"] == hold
+
+    def test_a_half_heard_duration_asks_how_long(self, talk):
+        person = talk()
+        said = person.say("SetHoldTimeIntent", duration="?")
+        assert "hold for 30 seconds" in said and "hold" not in _state(person)
+
+    def test_okay_goes_on_in_a_routine_but_never_answers_a_safety_question(self, talk):
+        person = talk()
+        routine, step, _ = _at_left_side(person)
+        index = _state(person)["position"]["step"]
+        assert heading(person.say("GoOnIntent"))[3] == "right side"
+        assert _state(person)["position"]["step"] == index + 1
+        person.say("PainDuringStretchIntent")
+        for intent in ("GoOnIntent", "DoneIntent", "ThanksIntent"):
+            said = person.say(intent)
+            assert "sharp or shooting" in said and "Say yes or no" in said
+            assert _state(person)["pending"] == "pain"
+
+    def test_done_at_the_last_stretch_finishes_and_after_it_says_goodbye(self, talk):
+        person = talk()
+        routine = LIBRARY.routines[0]
+        person.say("StartRoutineIntent", routine=routine.name)
+        for _ in range(len(steps_of(routine)) - 1):
+            person.say("AMAZON.NextIntent")
+        assert f"finished {routine.name}" in person.say("DoneIntent")
+        person.say("DoneIntent")
+        assert person.ended
+
+    def test_okay_to_the_next_routine_offer_starts_it(self, talk):
+        person = talk()
+        routine = LIBRARY.routines[0]
+        person.say("StartRoutineIntent", routine=routine.name)
+        for _ in range(len(steps_of(routine))):
+            person.say("AMAZON.NextIntent")
+        offered = LIBRARY.routine(_state(person)["offer"])
+        assert f"Let's do {offered.name}" in person.say("GoOnIntent")
+
+    def test_which_side_and_whats_next_leave_the_place_alone(self, talk):
+        person = talk()
+        _, step, _ = _at_left_side(person)
+        where = _state(person)["position"]
+        assert f"left side of the {step.stretch.name}" in person.say("WhichSideIntent")
+        assert f"Next is the right side of the {step.stretch.name}" in person.say("WhatsNextIntent")
+        assert _state(person)["position"] == where
+
+    def test_time_left_is_in_minutes(self, talk):
+        person = talk()
+        _at_left_side(person)
+        assert re.search(r"About \w+(?: \w+)? minutes? to go\.", person.say("HowManyLeftIntent"))
+
+    @pytest.mark.parametrize("intent", ["EasierIntent", "SlowerIntent"])
+    def test_too_hard_and_slower_get_an_honest_answer_and_skip_nothing(self, talk, intent):
+        person = talk()
+        _at_left_side(person)
+        where = _state(person)["position"]
+        said = person.say(intent)
+        assert "Skipping" not in said and "Sorry" not in said and not person.ended
+        assert _state(person)["position"] == where
+
+    def test_continue_when_not_paused_goes_on(self, talk):
+        person = talk()
+        _at_left_side(person)
+        index = _state(person)["position"]["step"]
+        person.say("AMAZON.ResumeIntent")
+        assert _state(person)["position"]["step"] == index + 1
+
+    def test_thanks_is_one_line_and_keeps_an_open_question(self, talk):
+        person = talk()
+        person.say("DeleteMyDataIntent")
+        said = person.say("ThanksIntent")
+        assert said.startswith("You're welcome.") and "delete all your saved progress" in said
+        assert _state(person)["pending"] == "delete"
+
+    @pytest.mark.parametrize(("locale", "number"), [("en-US", "911"), ("en-GB", "999"), ("en-AU", "000"),
+                                                    ("en-IN", "112"), ("en-CA", "911")])  # fmt: skip
+    def test_the_fallback_says_how_to_ask_and_the_emergency_number(self, talk, locale, number):
+        person = talk(locale=locale)
+        said = person.say("AMAZON.FallbackIntent")
+        assert "is this dangerous" in said and number in said
+        assert "<sub alias=" in person.last["response"]["outputSpeech"]["ssml"]

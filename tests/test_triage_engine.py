@@ -350,6 +350,12 @@ def test_signs_already_known_are_never_asked(rules):
         assert "no warning signs" not in outcome.text.lower()
 
 
+def test_not_sure_in_the_opening_counts_as_yes_and_is_said(rules):
+    outcome = run(rules, known={"fever": "u"})
+    assert outcome.level == "urgent" and outcome.unsure == ("fever",)
+    assert "You weren't sure about a fever" in outcome.text
+
+
 def test_a_known_emergency_is_answered_at_once(rules):
     outcome = triage.start_screen(rules, None, "en-US", known={"saddle_numbness": "y"})
     assert isinstance(outcome, Outcome) and outcome.level == "emergency" and "call 911" in outcome.text
@@ -387,6 +393,15 @@ def test_a_named_bladder_problem_is_first_checked_for_being_new(rules):
         step = triage.start_screen(rules, None, "en-US", known={sign: "y"})
         assert step.sign == asked and "in the last few weeks" in step.question
         assert triage.answer(rules, step.state, "yes", "en-US").level == "emergency"
+
+
+def test_naming_incontinence_asks_whether_it_is_new_before_saying_anything_about_it(rules):
+    for named, known in (("longstanding_bladder_bowel", None), (None, {"bladder_bowel_symptom": "y"})):
+        step = triage.start_screen(rules, named, "en-GB", known=known)
+        assert isinstance(step, QuestionStep) and step.sign == "bladder_bowel_change"
+        assert "isn't new" not in step.text and "emergency" not in step.text.lower()
+    assert "incontinence" in rules.flag("longstanding_bladder_bowel").synonyms
+    assert "erectile dysfunction" in rules.flag("longstanding_sexual_change").synonyms
 
 
 def test_tummy_pain_is_an_emergency_only_when_sudden_severe_or_with_faintness(rules):
@@ -428,13 +443,42 @@ def test_pregnancy_gets_maternity_wording(rules):
     for locale, words in maternity.items():
         outcome = run(rules, locale=locale, known={"pregnant": "y", "pain_in_waves": "y"})
         assert outcome.level == "urgent" and words in outcome.text and outcome.card_title.startswith("Urgent")
-        assert "labour is starting" in outcome.text
+        assert ("labor is starting" if locale == "en-US" else "labour is starting") in outcome.text
     fever = run(rules, known={"pregnant": "y", "fever": "y"})
     assert fever.flags == ("pregnancy_fever",) and "spine" not in fever.text  # not the general fever reason
     urine = run(rules, known={"pregnant": "y", "urinary_symptoms": "y"})
     assert urine.level == "urgent" and "cauda equina" not in urine.text and "maternity" in urine.card_title
     step = triage.start_screen(rules, None, "en-GB", known={"pregnant": "y"})
     assert "apart from small leaks when you cough" in step.question  # not every leak is the spine's
+
+
+@pytest.mark.parametrize("about", ["other", "child"])
+def test_pregnancy_advice_about_someone_else_says_their_midwife(rules, about):
+    # "My wife is pregnant...", "my daughter is 15 and pregnant...": their midwife, not "your".
+    for locale in [*LOCALES, "en-NZ"]:
+        for sign in ("pain_in_waves", "fever", "urinary_symptoms"):
+            outcome = run(rules, locale=locale, known={"pregnant": "y", sign: "y"}, about=about)
+            assert outcome.level == "urgent" and "their next appointment" in outcome.text, (locale, sign)
+            for text in (outcome.text, outcome.card_title, outcome.card_text):
+                text = text.replace("your local emergency number", "")  # the caller's phone
+                assert not re.search(r"\byour?\b", text, re.I), (locale, sign, text)
+            assert "their" in outcome.card_title
+
+
+@pytest.mark.parametrize("locale", [*LOCALES, "en-NZ"])
+def test_pregnancy_self_care_is_about_pregnancy(rules, locale):
+    number = EMERGENCY_NUMBER.get(locale, "your local emergency number")
+    routine = rules.locale(locale).said["maternity_routine"]
+    mine = run(rules, locale=locale, known={"pregnant": "y"})
+    assert mine.level == "self_care"
+    assert "tell the pharmacist you're pregnant before taking any pain relief" in mine.text.lower()
+    assert f"mention the pain to {routine} at your next appointment" in mine.text
+    assert f"call {number} straight away" in mine.text and "heat pack" not in mine.text
+    wife = run(rules, locale=locale, known={"pregnant": "y"}, about="other")
+    assert wife.level == "self_care" and "pharmacist they're pregnant" in wife.text
+    assert f"to {routine.replace('your', 'their')} at their next appointment" in wife.text
+    plain = run(rules, locale=locale)  # nobody said pregnant: not a word about it
+    assert "pregnan" not in plain.text and "heat pack" in plain.text
 
 
 # --- children and people asking for someone else -------------------------------------------------------
@@ -459,6 +503,13 @@ def test_a_parent_about_a_child_hears_they_not_you(rules):
     assert " they " in f" {step.question} " and " you " not in f" {step.question} "
 
 
+def test_self_care_about_someone_else_names_the_emergency_number(rules):
+    for locale, number in EMERGENCY_NUMBER.items():
+        outcome = run(rules, None, locale, about="other")
+        assert outcome.level == "self_care" and f"call {number} straight away" in outcome.text
+        assert "emergency help" not in outcome.text and outcome.numbers[number]
+
+
 def test_an_adult_proxy_is_asked_about_them(rules):
     for path, outcome in all_leaves()["(other)"]:
         step = triage.start_screen(rules, None, "en-US", about="other")
@@ -468,6 +519,18 @@ def test_an_adult_proxy_is_asked_about_them(rules):
         assert "don't drive yourself" not in outcome.text
     father = run(rules, "fever", "en-IN", about="other", reply="no")
     assert "they" in father.text.lower() or "them" in father.text.lower()
+
+
+@pytest.mark.parametrize("about", ["other", "child"])
+def test_urgent_and_soon_about_someone_else_open_with_their_doctor(rules, about):
+    for locale in [*LOCALES, "en-NZ"]:
+        urgent = (("cancer_history", "urgent"),) if about == "other" else ()  # a parent books it
+        for named, level in (*urgent, ("sciatica_stable", "soon")):
+            outcome = run(rules, named, locale, about=about)
+            opening = first_sentence(outcome.text)
+            assert outcome.level == level and not re.search(r"\byour?\b", opening, re.I), opening
+        soon = run(rules, "sciatica_stable", locale, about=about)
+        assert first_sentence(soon.text).startswith("They should see a")
 
 
 def test_about_must_be_self_child_or_other(rules):
@@ -567,7 +630,10 @@ def test_self_care_says_what_helps_and_when_to_see_a_doctor_anyway(rules):
         assert "keep moving" in text and "heat" in text and "stretches" in text
         assert "four to six weeks" in text and "warning sign appears" in text
         assert "no checklist can rule everything out" in text
-        assert not re.search(r"\bcall \d", text)  # no emergency number in a self-care answer
+        # a warning sign appearing later is an emergency: say which number
+        assert f"call {EMERGENCY_NUMBER.get(locale, 'your local emergency number')} straight away" in text
+        assert step.numbers == ({EMERGENCY_NUMBER[locale]: step.numbers[EMERGENCY_NUMBER[locale]]}
+                                if locale in EMERGENCY_NUMBER else {})  # fmt: skip
         assert "if you've ever had cancer" not in text  # the screen asked; never contradict the answer
 
 
@@ -579,6 +645,33 @@ def test_each_locale_gets_its_own_emergency_number(rules, locale):
     for other in set(EMERGENCY_NUMBER.values()) - {mine}:
         assert other not in outcome.text and other not in outcome.card_text
     assert outcome.numbers[mine]
+
+
+KEEP_STILL = ["cannot_bear_weight", "leg_shortened_or_turned", "major_trauma", "replaced_hip_dislocation",
+              "faint_or_collapse", "leg_symptoms_after_injury",
+              "leg_symptoms_after_fall_over_65"]  # fmt: skip
+
+
+@pytest.mark.parametrize("about", ["self", "other", "child"])
+@pytest.mark.parametrize("locale", [*LOCALES, "en-NZ"])
+def test_someone_told_to_keep_still_is_told_to_call_not_to_go(rules, locale, about):
+    # "Call 999 or go to A&E" beside "keep still until help arrives" / "don't walk on it".
+    number = EMERGENCY_NUMBER.get(locale, "your local emergency number")
+    place = rules.locale(locale).said["emergency_place"]
+    outcomes = [run(rules, named, locale, about=about) for named in KEEP_STILL]
+    both = {"cannot_bear_weight": "y", "saddle_numbness": "y"}  # one reason to stay put is enough
+    outcomes.append(run(rules, locale=locale, about=about, known=both))
+    step = triage.start_screen(rules, None, locale, about=about)
+    while step.sign not in ("weight_bearing", "vascular_signs"):
+        step = triage.answer(rules, step.state, "no", locale)
+    outcomes.append(triage.answer(rules, step.state, "yes", locale))
+    for outcome in outcomes:
+        assert outcome.level == "emergency", outcome.flags
+        assert first_sentence(outcome.text) == f"This is an emergency: call {number} now.", outcome.flags
+        assert place not in outcome.text and "go to" not in outcome.text.lower(), outcome.flags
+        assert outcome.card_title == f"Emergency: call {number} now"
+    other = triage.start_screen(rules, "saddle_numbness", locale, about=about)  # no reason to stay put
+    assert f"call {number} or go to {place} now" in first_sentence(other.text)
 
 
 @pytest.mark.parametrize("locale", [None, "", "en-NZ", "fr-FR", "xx"])
@@ -595,7 +688,8 @@ def test_locale_names_are_matched_whatever_their_case(rules):
 
 
 @pytest.mark.parametrize(("locale", "service", "doctor"), [
-    ("en-GB", "NHS 111", "GP"), ("en-AU", "healthdirect on 1800 022 222", "GP"), ("en-IN", "GP", "GP"),
+    ("en-GB", "NHS 111", "GP"), ("en-AU", "healthdirect on 1800 022 222", "GP"),
+    ("en-IN", "hospital", "doctor"),
     ("en-US", "urgent care", "doctor"), ("en-CA", "family doctor", "doctor"),
 ])  # fmt: skip
 def test_urgent_and_soon_use_the_locale_services_and_words(rules, locale, service, doctor):
@@ -604,6 +698,85 @@ def test_urgent_and_soon_use_the_locale_services_and_words(rules, locale, servic
     assert urgent.card_title == f"Urgent: see a {doctor} today"
     soon = run(rules, "sciatica_stable", locale)
     assert soon.level == "soon" and f"see a {doctor} soon" in first_sentence(soon.text)
+
+
+def everything_said(rules, locale):
+    """Every question and outcome text of screens answered all yes, all no or all not sure, for
+    each audience, named flag and pregnancy."""
+    said = []
+    starts = [{"named": n} for n in [None, *(f.id for f in rules.flags)]]
+    starts += [{"known": {"pregnant": "y"}}, {"known": {"pregnant": "y", "pain_in_waves": "u"}}]
+    for about in ("self", "other", "child"):
+        for start in starts:
+            for reply in ("yes", "no", "unsure"):
+                step = triage.start_screen(rules, start.get("named"), locale, known=start.get("known"),
+                                           about=about)  # fmt: skip
+                while isinstance(step, QuestionStep):
+                    said += [step.text, step.reprompt]
+                    step = triage.answer(rules, step.state, reply, locale)
+                said += [step.text, step.card_title, step.card_text]
+    return said
+
+
+BRITISH = re.compile(r"\b(labour|wee|poo|pooing|tummy|GP|A&E|A and E|NHS)\b")
+
+
+@pytest.mark.parametrize(("locale", "british"), [
+    ("en-US", BRITISH), ("en-CA", re.compile(r"\b(wee|poo|pooing|GP|A&E|A and E|NHS)\b")),
+    ("en-IN", re.compile(r"\b(GP|A&E|A and E|NHS)\b")),
+])  # fmt: skip
+def test_north_america_and_india_hear_their_own_words(rules, locale, british):
+    said = everything_said(rules, locale)
+    heard = {m.group(0) for text in said for m in british.finditer(text)}
+    assert not heard, heard
+    if locale == "en-US":
+        joined = " ".join(said)
+        assert all(word in joined for word in ("labor is starting", "pee or poop accidents", "stomach"))
+
+
+def test_britain_keeps_its_words(rules):
+    joined = " ".join(everything_said(rules, "en-GB"))
+    assert all(w in joined for w in ("labour is starting", "wee or poo accidents", "tummy", "GP", "A&E"))
+
+
+# Conditions an outcome may name, only as a possibility ("can mean ...", "can be a sign of ...").
+CONDITION = re.compile(r"cauda equina|aneurysm|aorta|septic arthritis|sepsis|broken (?:bone|hip|thigh)|"
+                       r"fracture|infection|out of its socket|dislocat|labou?r is starting|inflammation|"
+                       r"cancer|tumou?r|spondyl|bleeding inside", re.I)  # fmt: skip
+HEDGE = re.compile(r"\bcan (?:mean|be (?:an early |a )?sign|come from)\b", re.I)
+
+
+def bare_diagnoses(text: str) -> list[str]:
+    """Sentences that name a condition before any "can mean" / "can be a sign of" / "can come
+    from" wording. "Doctors call this ..." may follow such a sentence; "had cancer" is history."""
+    bare, hedged = [], False
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        plain = re.sub(r"\b(?:has|have|had|having|ever) had cancer\b", "", sentence, flags=re.I)
+        follows = hedged and plain.lower().startswith("doctors call this")
+        for found in CONDITION.finditer(plain):
+            if not follows and not HEDGE.search(plain[: found.start()]):
+                bare.append(sentence)
+                break
+        hedged = bool(HEDGE.search(plain))
+    return bare
+
+
+def test_the_bare_diagnosis_check_can_fail():
+    assert bare_diagnoses("This is cauda equina syndrome.") and bare_diagnoses("You may have an aneurysm.")
+    assert bare_diagnoses("Call now. Doctors call this cauda equina syndrome.")
+    assert bare_diagnoses("It needs checking, in case an infection is near the nerves.")
+    assert not bare_diagnoses("It can mean nerves are squashed. Doctors call this cauda equina syndrome.")
+    assert not bare_diagnoses("Pain can come from the aorta, and having had cancer matters.")
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "en-US"])
+def test_outcomes_name_a_condition_only_as_what_a_sign_can_mean(rules, locale):
+    reasons = [f.why for f in rules.flags] + [q.why for q in rules.questions if q.why]
+    texts = [triage.wording.fill(w, rules.locale(locale).said) for w in reasons]
+    texts += [triage.wording.fill(triage.wording.about_them(w), rules.locale(locale).said) for w in reasons]
+    texts += [t for t in everything_said(rules, locale) if not t.rstrip().endswith("?")]  # outcomes
+    bare = {sentence for text in texts for sentence in bare_diagnoses(text)}
+    assert not bare, sorted(bare)
 
 
 def test_every_number_said_has_a_spoken_form(rules):
@@ -733,6 +906,10 @@ def copy_content(tmp_path: Path) -> Path:
      "disclaimer"),
     ("red_flags.toml", "so it needs a doctor's check today.", "so a doctor should check you today.",
      "can't become 'they'"),
+    ("red_flags.toml", 'id = "fever"\nlevel = "urgent"\n',
+     'id = "fever"\nlevel = "urgent"\nadvice = "call_now"\n', "must be used at one level"),
+    ("red_flags.toml", 'advice = "call_now"  # a yes', 'advice = "call_later"  # a yes',
+     "no [advice.call_later]"),
 ])  # fmt: skip
 def test_broken_content_is_reported_with_where(tmp_path, file, old, new, complaint):
     folder = copy_content(tmp_path)

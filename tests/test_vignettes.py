@@ -112,6 +112,10 @@ def print_report(out=print) -> None:
         ok = sum(r.level == r.vignette["expected"] for r in rs)
         mean = sum(len(r.asked) for r in rs) / len(rs)
         out(f"    {category:14} {ok:3}/{len(rs):<3} {mean:4.1f}")
+    by_locale = Counter(r.vignette["locale"] for r in runs())
+    right_by_locale = Counter(r.vignette["locale"] for r in runs() if r.level == r.vignette["expected"])
+    per_locale = (f"{loc} {right_by_locale[loc]}/{n}" for loc, n in sorted(by_locale.items()))
+    out("  by locale: " + ", ".join(per_locale))
     for r in figures["under"] + figures["over"]:
         out(f"  miss: {r.vignette['id']}: expected {r.vignette['expected']}, got {r.level}")
     try:
@@ -119,13 +123,11 @@ def print_report(out=print) -> None:
     except ImportError:
         out("  openings recognised: (limber.core.hearing not available on this branch)")
     else:
-        heard = [v for v in patient.VIGNETTES if v["says"].split()[0:2] != ["is", "this"]]
-        missed = [v["id"] for v in heard if read(v["says"]).kind != "symptom" and "dangerous" not in v["says"]
-                  and "serious" not in v["says"]]  # fmt: skip
-        out(
-            f"  openings recognised by the hearing reader: {len(heard) - len(missed)}/{len(heard)}"
-            f" {missed[:5]}"
-        )
+        # A plain "is this dangerous?" names nothing; a goal ("my hips are tight from cycling")
+        # is heard as meant (issue #12): both count as heard.
+        heard = [v for v in patient.VIGNETTES if not v["says"].startswith("is ")]
+        missed = [v["id"] for v in heard if read(v["says"]).kind not in ("symptom", "goal")]
+        out(f"  openings heard by the hearing reader: {len(heard) - len(missed)}/{len(heard)} {missed[:5]}")
 
 
 # --- the vignettes themselves --------------------------------------------------------------------
@@ -229,6 +231,24 @@ def test_a_compound_not_sure_asks_its_parts_one_at_a_time():
             assert r.outcome.flags and all(f in {x.id for x in RULES.flags} for f in r.outcome.flags), (
                 r.vignette["id"]
             )
+
+
+def test_an_emergency_patient_who_is_only_ever_not_sure_is_still_an_emergency():
+    """The same people, answering "not sure" wherever they would have said yes: not sure counts
+    as yes, a compound's "not sure" asks its parts, and the outcome says what was counted."""
+    for vignette in patient.VIGNETTES:
+        if vignette["expected"] != "emergency":
+            continue
+        who, locale = patient.person(vignette), vignette["locale"]
+        step = triage.start_screen(RULES, None, locale, known=patient.opening_signs(vignette),
+                                   about=vignette["about"])  # fmt: skip
+        asked = 0
+        while step.kind == "question":
+            reply = patient.reply(who, step.question)
+            step = triage.answer(RULES, step.state, "unsure" if reply == "yes" else reply, locale)
+            asked += 1
+        assert step.level == "emergency", vignette["id"]
+        assert asked == 0 or "weren't sure" in step.text, vignette["id"]
 
 
 if __name__ == "__main__":

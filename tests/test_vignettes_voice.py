@@ -15,11 +15,17 @@ import pytest
 
 import vignette_patient as patient
 from alexa import Conversation
+from limber.core import screening
 from limber.skill.builder import build_skill
 from limber.skill.entry import handle_event
 from limber.storage.sqlite import SqliteAdapter
 
 USER = "amzn1.ask.account.VIGNETTE"
+# The voice side (core/screening.py, the hearing branch) emits the event and storage clears the
+# place (skill/progress.py, the storage branch); until both are merged these wait.
+clears_place = pytest.mark.skipif(
+    not hasattr(screening, "CLEAR_PLACE"), reason="the screening code does not emit clear_place yet"
+)
 SIGN_WORDS = ("saddle", "bladder", "cancer", "fever", "numb", "pee", "warfarin", "limp")
 
 
@@ -46,6 +52,7 @@ def stored(tmp_path) -> str:
         return " ".join(str(row) for row in db.execute("SELECT * FROM progress"))
 
 
+@clears_place
 @pytest.mark.parametrize(("symptom", "title"), [
     ("I had cancer", "Urgent"),  # advice, then the emergency questions, all answered no
     ("numb groin", "Emergency"),  # answered at once ("wet myself" is first asked "new in the last weeks?")
@@ -66,6 +73,7 @@ def test_an_emergency_or_urgent_outcome_clears_the_saved_place(tmp_path, symptom
     assert not any(word in kept for word in SIGN_WORDS) and "screen" not in kept
 
 
+@clears_place
 def test_a_place_saved_in_an_earlier_session_is_cleared_too(tmp_path):
     _, handler = skill_with_store(tmp_path)
     first = Conversation(handler, user_id=USER)

@@ -152,12 +152,12 @@ PRONOUN = r"(?:your|their)"
 ASKS = [
     ("first_bout_50", r"fifty or over,? and (?:is this|getting pain like this for) the first time"),
     ("inflammatory", r"before (?:you were|they were) forty-five, and is it stiff"),
-    ("bladder_new", rf"trouble with {PRONOUN} (?:bladder|wee)[^?]*start, or get worse"),
+    ("bladder_new", rf"trouble with {PRONOUN} (?:bladder|wee|pee)[^?]*start, or get worse"),
     ("sex_new", r"change with sex start, or get worse"),
     ("leg_weaker", rf"weakness in {PRONOUN} leg start, or get worse"),
-    ("sudden_severe", r"tummy pain come on suddenly"),
+    ("sudden_severe", r"(?:tummy|stomach) pain come on suddenly"),
     ("saddle_numb", rf"numb\w*(?: or tingling)? around {PRONOUN} (?:bottom|genitals)"),
-    ("bladder_new", r"trouble peeing|leaking pee|wee or poo accidents|lost control of (?:your|their) bowels"),
+    ("bladder_new", r"trouble peeing|leaking pee|(?:wee|pee) or poop? accidents|lost control of (?:your|their) bowels"),
     ("sex_new", r"during sex|with sex|erection|climax"),
     (
         "leg_pain",

@@ -222,7 +222,6 @@ def set_hold(library: Library, state: State, seconds: int | None, direction: str
     out = Speech()
     if hold != wanted:
         out.say(f"I can time holds from {moves.MIN_HOLD} to {moves.MAX_HOLD} seconds.")
-
     out.say(f"Holds are now {hold} seconds.")
     if state.position and own_hold is not None:
         prompt = "Say repeat to do this stretch again with the new hold, or next to carry on."
@@ -330,7 +329,10 @@ def _asked_again(library: Library, state: State) -> Reply:
 
 
 def go_on(library: Library, state: State) -> Reply:
-    """ "Okay", "alright", "ready": the natural go on."""
+    """ "Okay", "alright", "ready": the natural go on. To "would you like to do X next?" it is
+    a yes; to any other open question it is no answer, so the question comes again."""
+    if state.offer and not state.pending:
+        return answer_offer(library, state, accepted=True)
     if open_question(state):
         return _asked_again(library, state)
     if not state.position:

@@ -71,7 +71,7 @@ def truth(found: dict[str, str]) -> dict[str, bool]:
 def compound_reason(question: Question) -> Flag:
     """A compound question's yes, as a reason: its level, label and why."""
     return Flag(question.id, question.level, ("any", tuple(("sign", s) for s in question.signs)),
-                question.label, question.why, "", (), (), "self", None, ())  # fmt: skip
+                question.label, question.why, "", (), (), "self", question.advice, ())  # fmt: skip
 
 
 def raised(rules: Rules, screen: Screen, found: dict[str, str]) -> list[Flag]:

@@ -67,6 +67,7 @@ class Question:
     level: str | None  # compound only: the level a yes reaches (every part alone reaches it)
     label: str | None  # compound only: spoken as the reason's name
     why: str | None  # compound only: the reason a yes gives
+    advice: str | None = None  # compound only: as a flag's `advice`
 
     @property
     def sign(self) -> str:
@@ -89,7 +90,7 @@ class Flag:
     sources: tuple[Source, ...]
     synonyms: tuple[str, ...]
     about: str  # "self", or "child": naming it starts the child path
-    advice: str | None  # None, or "maternity": its own wording of the level (pregnancy)
+    advice: str | None  # None, or an [advice] table: its own wording of the level
     instead_of: tuple[str, ...]  # flags whose reason this one replaces when both are raised
 
     @property

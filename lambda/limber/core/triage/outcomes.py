@@ -43,6 +43,11 @@ def setting_reasons(reasons: list[Flag], level: str) -> list[Flag]:
     return [r for r in at_level if r.id not in replaced]
 
 
+def said_to(about: str, key: str) -> str:
+    """The key of a level's words for this audience: "opening", or "other_opening" about them."""
+    return key if about == "self" else f"{about}_{key}"
+
+
 def told_anything(found: dict[str, str]) -> bool:
     return any(reply != "n" for sign, reply in found.items() if sign not in ABOUT_SIGNS)
 
@@ -58,9 +63,12 @@ def outcome(rules: Rules, screen: choice.Screen, locale: str | None, *, cap_hit:
     unsure = sorted({s for s, reply in found.items() if reply == "u" and any(s in r.signs for r in setting)})
     doubtful = [r for r in setting if r.signs & set(unsure)]
     about = screen.about
-    opening = table["opening"]
+    opening = table[said_to(about, "opening")]
     if level == "self_care" and told_anything(found):
         opening = rules.screen["self_care_told"]  # never "no warning signs" after they named one
+
+    yes = {sign for sign, reply in found.items() if reply != "n"}
+    acting = next((v for v in table.get("variants", ()) if v["if"] in yes), table)  # e.g. pregnancy
 
     def render(form: dict[str, str]) -> str:
         parts = [wording.fill(opening, form)]
@@ -68,9 +76,10 @@ def outcome(rules: Rules, screen: choice.Screen, locale: str | None, *, cap_hit:
         if cap_hit:
             parts.append(wording.fill(rules.screen["cap_why"], form))
         if doubtful:
-            labels = " and ".join(for_audience(r.label, about) for r in doubtful[:REASONS_SPOKEN])
+            named = [wording.fill(for_audience(r.label, about), form) for r in doubtful[:REASONS_SPOKEN]]
+            labels = " and ".join(named)
             parts.append(wording.fill(rules.screen["unsure_note"], form, labels=labels))
-        action = table["action"] if about == "self" else table[f"{about}_action"]
+        action = acting[said_to(about, "action")]
         parts.append(wording.fill(action, form))
         return " ".join(parts)
 
@@ -80,7 +89,7 @@ def outcome(rules: Rules, screen: choice.Screen, locale: str | None, *, cap_hit:
         level=level,
         flags=tuple(r.id for r in setting),
         text=text,
-        card_title=wording.fill(table["title"], words.written),
+        card_title=wording.fill(table[said_to(about, "title")], words.written),
         card_text=card,
         may_continue=rules.levels[level]["may_continue"],
         unsure=tuple(unsure),
@@ -89,16 +98,17 @@ def outcome(rules: Rules, screen: choice.Screen, locale: str | None, *, cap_hit:
 
 
 def advice_so_far(rules: Rules, screen: choice.Screen, locale: str | None) -> list[str]:
-    """Said before the first question when the opening already raised a lower level: what to
-    do now, in case the person stops before the end."""
+    """Said before the first question when the opening already made it urgent: what to do
+    now, in case the person stops before the end. (A "soon" reason waits for the outcome: a
+    named bladder problem is "not new" only once the person has said so.)"""
     found = choice.facts(rules, screen)
     reasons = choice.raised(rules, screen, found)
     level = choice.level_of(reasons)
-    if level == "self_care":
+    if level != "urgent":
         return []
     setting = setting_reasons(reasons, level)
     advice = next((rules.advice[r.advice] for r in setting if r.advice), None)
     said = rules.locale(locale).said
-    first = (advice or rules.levels[level])["opening"]
+    first = (advice or rules.levels[level])[said_to(screen.about, "opening")]
     return [wording.fill(first, said), *(wording.fill(for_audience(r.why, screen.about), said)
                                          for r in setting[:REASONS_SPOKEN])]  # fmt: skip

@@ -33,7 +33,8 @@ from limber.core.triage.model import (  # noqa: F401  (re-exported: the package'
 
 SYNONYM = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*(?: [A-Za-z]+(?:'[A-Za-z]+)*)*")
 LOCALE_KEYS = ("emergency", "emergency_place", "urgent_help", "doctor", "book", "book_short",
-               "maternity", "maternity_short")  # fmt: skip
+               "maternity", "maternity_short", "maternity_routine", "labour", "wee", "poo", "pooing",
+               "tummy")  # fmt: skip
 SCREEN_KEYS = ("intro", "named_then", "question", "repeat", "reprompt", "unsure_ack", "unsure_split",
                "unsure_note", "cap_why", "stopped", "disclaimer", "self_care_told")  # fmt: skip
 LONGEST_QUESTION = 230  # characters: one breath, understood on first hearing
@@ -165,7 +166,10 @@ def _parse_signs_and_questions(data: dict) -> tuple[dict[str, Sign], tuple[Quest
             raise TriageContentError(f"{where}: field 'level' must be emergency, urgent or soon")
         label = _text(raw, "label", where) if level else None
         why = _text(raw, "why", where) if level else None
-        questions.append(Question(qid, parts, text, child, other, tuple(variants), level, label, why))
+        advice = raw.get("advice") if level else None
+        if advice is not None and not (isinstance(advice, str) and ID.fullmatch(advice)):
+            raise TriageContentError(f"{where}: field 'advice' must name an [advice] table")
+        questions.append(Question(qid, parts, text, child, other, tuple(variants), level, label, why, advice))
     if not questions:
         raise TriageContentError("red_flags.toml: no [[questions]]")
     for sign in signs.values():
@@ -206,8 +210,8 @@ def _parse_flags(data: dict, sources: dict[str, Source], signs: dict[str, Sign])
         about, advice = raw.get("about", "self"), raw.get("advice")
         if about not in ("self", "child"):
             raise TriageContentError(f"{where}: field 'about' must be self or child")
-        if advice not in (None, "maternity"):
-            raise TriageContentError(f"{where}: field 'advice' must be maternity when given")
+        if advice is not None and not (isinstance(advice, str) and ID.fullmatch(advice)):
+            raise TriageContentError(f"{where}: field 'advice' must name an [advice] table")
         flags.append(Flag(
             id=fid, level=level, when=when, label=_text(raw, "label", where), why=_text(raw, "why", where),
             guards=_text(raw, "guards", where), sources=tuple(sources[s] for s in cited),
@@ -249,6 +253,8 @@ def _parse_locales(data: dict) -> dict[str, Locale]:
         said, written = {}, {}
         for key in LOCALE_KEYS:
             said[key], written[key] = _words(raw.get(key), where, key)
+        for form in (said, written):  # "their midwife": the same words about someone else
+            form.update({f"their_{key}": wording.about_them(form[key]) for key in LOCALE_KEYS})
         numbers = raw.get("numbers", {})
         if not isinstance(numbers, dict) or not all(isinstance(v, str) and v for v in numbers.values()):
             raise TriageContentError(f"{where}: field 'numbers' must map digits to how they are said")
@@ -267,19 +273,45 @@ def _parse_levels(phrases: dict) -> tuple[dict, dict]:
             raise TriageContentError(f"{where}: field 'may_continue' must be true or false")
         words = {k: _text(raw, k, where) for k in ("title", "opening", "action")}
         for audience in ("child", "other"):
-            words[f"{audience}_action"] = (
-                _text(raw, f"{audience}_action", where, required=False) or words["action"]
-            )
+            for k in ("title", "opening", "action"):
+                words[f"{audience}_{k}"] = _text(raw, f"{audience}_{k}", where, required=False) or words[k]
         words["may_continue"] = raw["may_continue"]
+        words["variants"] = []
+        for v in raw.get("variants", []):
+            when = _text(v, "if", where)
+            action = _text(v, "action", where)
+            other = _text(v, "other_action", where, required=False) or action
+            child = _text(v, "child_action", where, required=False) or other
+            words["variants"].append(
+                {"if": when, "action": action, "other_action": other, "child_action": child}
+            )
         levels[level] = words
-    advice = {}
-    for name, raw in (phrases.get("advice") or {}).items():
-        where = f"triage_phrases.toml: [advice.{name}]"
-        words = {k: _text(raw, k, where) for k in ("title", "opening", "action")}
-        words["other_action"] = _text(raw, "other_action", where, required=False) or words["action"]
-        words["child_action"] = words["other_action"]
-        advice[name] = words
+    advice = {name: raw for name, raw in (phrases.get("advice") or {}).items()}
     return levels, advice
+
+
+def _advice_tables(raw_advice: dict, levels: dict, users: dict[str, set[str]]) -> dict[str, dict]:
+    """Each [advice.NAME] as a whole level table: what it leaves out comes from the one level its
+    flags are at (a "call now" opening keeps the emergency title and actions). A parent and a
+    proxy hear its `other_*` words when it gives them."""
+    advice = {}
+    for name, raw in raw_advice.items():
+        where = f"triage_phrases.toml: [advice.{name}]"
+        used_at = users.get(name, set())
+        if len(used_at) != 1:
+            raise TriageContentError(f"{where}: must be used at one level, is used at {sorted(used_at)}")
+        level = next(iter(used_at))
+        base = levels[level]
+        words = {"level": level, "may_continue": base["may_continue"]}
+        for k in ("title", "opening", "action"):
+            own, other = (_text(raw, key, where, required=False) for key in (k, f"other_{k}"))
+            if own is None and other is not None:
+                raise TriageContentError(f"{where}: 'other_{k}' needs '{k}'")
+            words[k] = own or base[k]
+            words[f"other_{k}"] = other or own or base[f"other_{k}"]
+            words[f"child_{k}"] = other or own or base[f"child_{k}"]
+        advice[name] = words
+    return advice
 
 
 def _check_wording(rules: Rules) -> None:
@@ -296,12 +328,22 @@ def _check_wording(rules: Rules) -> None:
                 "unsure_split",
             ):
                 wording.fill(rules.screen[key], form, cap=rules.cap, number=1, text="x")
+            for q in rules.questions:  # questions and labels are said in the locale's words too
+                for t in (q.text, q.child_text, q.other_text, q.label,
+                          *(t for v in q.variants for t in (v.text, v.child_text, v.other_text))):
+                    if t:
+                        wording.fill(t, form)
+            for f in rules.flags:
+                wording.fill(f.label, form)
             tables = [*rules.levels.values(), *rules.advice.values()]
             outcome = [
                 wording.fill(t[k], form)
                 for t in tables
-                for k in ("title", "opening", "action", "child_action", "other_action")
+                for k in ("title", "opening", "action")
+                for k in (k, f"child_{k}", f"other_{k}")
             ]
+            outcome += [wording.fill(v[k], form) for t in rules.levels.values() for v in t["variants"]
+                        for k in ("action", "child_action", "other_action")]  # fmt: skip
             whys = [f.why for f in rules.flags] + [q.why for q in rules.questions if q.why]
             outcome += [wording.fill(w, form) for w in whys]
             outcome += [wording.fill(wording.about_them(w), form) for w in whys]
@@ -324,14 +366,19 @@ def _check_wording(rules: Rules) -> None:
                 if re.search(r"\d", rest):  # a number the voice layer would not know how to say
                     raise TriageContentError(f"locale '{name}': digits with no spoken form in {text[:80]!r}")
         for level in LEVELS:
-            title = wording.fill(rules.levels[level]["title"], words.written)
-            if not title.startswith(CARD_PREFIXES[level]):
+            titles = [wording.fill(rules.levels[level][k], words.written)
+                      for k in ("title", "child_title", "other_title")]  # fmt: skip
+            if not all(title.startswith(CARD_PREFIXES[level]) for title in titles):
                 raise TriageContentError(
                     f"locale '{name}': {level} card title must start {CARD_PREFIXES[level]!r}"
                 )
-        for advice in rules.advice.values():
-            if not wording.fill(advice["title"], words.written).startswith(CARD_PREFIXES["urgent"]):
-                raise TriageContentError(f"locale '{name}': advice card title must start 'Urgent'")
+        for advice_name, advice in rules.advice.items():
+            level = advice["level"]
+            titles = [wording.fill(advice[k], words.written) for k in ("title", "other_title", "child_title")]
+            if not all(title.startswith(CARD_PREFIXES[level]) for title in titles):
+                raise TriageContentError(
+                    f"locale '{name}': [advice.{advice_name}] card title must start {CARD_PREFIXES[level]!r}"
+                )
     if DISCLAIMER not in rules.screen["disclaimer"]:
         raise TriageContentError(f"triage_phrases.toml: [screen] disclaimer must say {DISCLAIMER!r}")
 
@@ -360,10 +407,19 @@ def load_rules(path: str | Path | None = None) -> Rules:
     if unused:
         raise TriageContentError(f"red_flags.toml: signs no flag uses: {unused}")
     screen = {k: _text(phrases.get("screen", {}), k, "triage_phrases.toml: [screen]") for k in SCREEN_KEYS}
-    levels, advice = _parse_levels(phrases)
-    missing = {f.advice for f in flags if f.advice} - set(advice)
+    levels, raw_advice = _parse_levels(phrases)
+    for level, table in levels.items():
+        unknown = [v["if"] for v in table["variants"] if v["if"] not in signs]
+        if unknown:
+            raise TriageContentError(f"triage_phrases.toml: [levels.{level}] variant 'if': {unknown} unknown")
+    users: dict[str, set[str]] = {}
+    for reason in [*flags, *(q for q in questions if q.advice)]:
+        if reason.advice:
+            users.setdefault(reason.advice, set()).add(reason.level)
+    missing = set(users) - set(raw_advice)
     if missing:
         raise TriageContentError(f"triage_phrases.toml: no [advice.{sorted(missing)[0]}]")
+    advice = _advice_tables(raw_advice, levels, users)
     rules = Rules(cap, signs, questions, flags, sources, screen, levels, advice, _parse_locales(phrases))
     _check_wording(rules)
     return rules

@@ -60,7 +60,7 @@ def _asked(rules: Rules, screen: choice.Screen, question) -> str:
 def _question(rules: Rules, screen: choice.Screen, question, locale, preface, template="question"):
     words = rules.locale(locale)
     number = len(screen.answers) + 1
-    asked = _asked(rules, screen, question)
+    asked = wording.fill(_asked(rules, screen, question), words.said)  # "labor", "pee" by locale
     text = " ".join([*preface, wording.fill(rules.screen[template], words.said, number=number, text=asked)])
     return QuestionStep(
         number=number,

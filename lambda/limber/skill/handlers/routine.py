@@ -10,14 +10,40 @@ from limber.skill import progress
 from limber.skill.handlers.base import intent_turn
 from limber.skill.turn import library, locale_of, number_slot, slot, state_of
 
+# Words about getting medical help: wherever an open slot hears them, they are a question for
+# the safety check, never a routine's name.
+GETTING_HELP = re.compile(
+    r"\b(ambulance|emergency|hospital|doctor|physio\w*|g ?p|a and e|casualty|urgent care|"
+    r"nine one one|nine nine nine|one one one|one one two|triple zero|zero zero zero|911|999|111|112|000)\b"
+)
+
+
+# Alexa sends a slot's words, a sentence at most; a forged request can send anything.
+MAX_HEARD = 200
+
 
 @intent_turn("StartRoutineIntent")
 def start_routine(hi):
     chosen = slot(hi, "routine")
-    if chosen.heard and not chosen.id:  # an open slot heard a symptom: the check (hearing, #11)
-        heard = read(chosen.heard, routines=routine_phrases(library()))
+    if chosen.id is None and chosen.heard:
+        # The slot is open: "my {routine} is tight" also hears "my chest is tight", and
+        # "something {routine}" hears "something popped". Raw words are read before
+        # anything is said about routines; a symptom always reaches the check.
+        words = chosen.heard[:MAX_HEARD]
+        heard = read(words, routines=routine_phrases(library()))
+        if heard.kind == "unknown":
+            # The carriers around this slot ("my {routine} is tight", "I've got a stiff
+            # {routine}") carry the tightness the slot's words lack: "chest" alone says
+            # nothing, "my chest feels tight" is chest pain.
+            heard = read(f"my {words} feels tight", routines=routine_phrases(library()))
         if heard.is_symptom:
             return screening.symptom(library(), state_of(hi), heard, locale_of(hi))
+        if GETTING_HELP.search(words.lower()):  # "do {routine}" hears "do I need to call 999"
+            return screening.check(library(), state_of(hi), None, locale_of(hi))
+        if heard.kind == "pain":
+            return screening.pain(library(), state_of(hi), locale_of(hi))
+        if heard.routine:
+            return start_turn(hi, heard.routine, chosen.heard)
     return start_turn(hi, chosen.id, chosen.heard)
 
 
@@ -105,7 +131,10 @@ def describe_stretch(hi):
 
 @intent_turn("GoOnIntent")
 def go_on(hi):
-    return coaching.go_on(library(), state_of(hi))
+    state = state_of(hi)
+    if state.offer and not state.pending:  # "okay" to the next routine: with the saved hold
+        state = progress.with_saved_hold(hi, state)
+    return coaching.go_on(library(), state)
 
 
 @intent_turn("DoneIntent")
