@@ -103,3 +103,27 @@ def test_a_place_in_a_no_floor_or_quick_version_works_like_any_other(talk):
     event = envelope(intent_request("AMAZON.NextIntent"), new=False,
                      session_attributes={"position": {"routine": "desk_reset_quick", "step": 99}})
     assert speech_text(check_response(talk().handler(event, None)))
+
+
+def test_skipping_most_of_a_routine_by_voice_gets_the_honest_finish(talk):
+    """Skips are counted in the place as the person says them, across turns, so the finish
+    knows; a finished run without skips still gets its praise."""
+    person = talk()
+    person.launch()
+    person.say("StartRoutineIntent", routine="desk")
+    routine = LIBRARY.routine("desk_reset")
+    said = ""
+    for _ in range(len(routine.stretches)):
+        said = person.say("SkipStretchIntent")
+    assert "skipped most of it" in said and "Well done" not in said
+    summary = person.say("ProgressIntent")
+    assert "haven't finished a routine" in summary  # a run that was mostly skipped isn't counted
+    person = talk()
+    person.launch()
+    person.say("StartRoutineIntent", routine="desk")
+    person.say("SkipStretchIntent")  # one skip, then the rest done
+    for _ in range(60):
+        said = person.say("AMAZON.NextIntent")
+        if "finished" in said or "skipped" in said:
+            break
+    assert "Well done" in said and "skipped most" not in said

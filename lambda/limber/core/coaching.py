@@ -34,13 +34,25 @@ OWN_HOLDS = "Right now each stretch has its own hold time."
 REPS_NOT_HOLDS = "This stretch counts reps, so the new hold starts with the next timed stretch. Say next."
 
 
-def _deliver(library: Library, state: State, index: int, *lead: str, routine: Routine | None = None) -> Reply:
-    """Speak the step at ``index`` of ``routine`` (default: the current one) and move there."""
+def _deliver(
+    library: Library,
+    state: State,
+    index: int,
+    *lead: str,
+    routine: Routine | None = None,
+    skipped: int | None = None,
+) -> Reply:
+    """Speak the step at ``index`` of ``routine`` (default: the current one) and move there.
+    ``skipped``: stretches skipped so far in this run (default: as the place says, in the same
+    routine), so the finish can say honestly how much was done."""
     routine = routine or library.routine(state.position.routine_id)
+    if skipped is None:
+        same = state.position is not None and state.position.routine_id == routine.id
+        skipped = state.position.skipped if same else 0
     # The same step again (repeat, resume) doesn't repeat who should skip it.
     again = bool(state.position) and (state.position.routine_id, state.position.step) == (routine.id, index)
     out = speech(*repair_notes(state), *lead).extend(step_speech(routine, index, state.hold, again=again))
-    new_state = state.with_(position=Position(routine.id, index), offer=None, repairs=())
+    new_state = state.with_(position=Position(routine.id, index, skipped=skipped), offer=None, repairs=())
     # Only a changed place is worth a write: repeat and help leave storage alone.
     moved = ("position",) if new_state.position != state.position else ()
     step = steps_of(routine)[index]
@@ -80,7 +92,7 @@ def start(library: Library, state: State, routine_id: str | None, heard: str | N
         f"Let's do {routine.name}: {number_word(count)} stretches, about {number_word(minutes)} minutes. "
         f"{routine.summary} {INTERRUPT_NOTE}"
     )
-    return _deliver(library, state, 0, intro, routine=routine)
+    return _deliver(library, state, 0, intro, routine=routine, skipped=0)
 
 
 def next_step(library: Library, state: State) -> Reply:
@@ -127,15 +139,16 @@ def skip_stretch(library: Library, state: State) -> Reply:
         return _no_routine(library, state, "There's nothing to skip yet.")
     routine = library.routine(state.position.routine_id)
     following = moves.next_stretch_index(routine, state.position.step)
+    skipped = state.position.skipped + 1
     if following is None:
-        return finish(library, state, routine)
-    return _deliver(library, state, following, "Skipping that one.")
+        return finish(library, state, routine, skipped=skipped)
+    return _deliver(library, state, following, "Skipping that one.", skipped=skipped)
 
 
 def start_over(library: Library, state: State) -> Reply:
     if not state.position:
         return _no_routine(library, state, "There's no routine to start over yet.")
-    return _deliver(library, state, 0, "Starting from the top.")
+    return _deliver(library, state, 0, "Starting from the top.", skipped=0)
 
 
 def pause(library: Library, state: State) -> Reply:

@@ -37,6 +37,7 @@ class State:
                 "routine": self.position.routine_id,
                 "step": self.position.step,
                 "paused": self.position.paused,
+                "skipped": self.position.skipped,
             }
         for key in ("hold", "offer", "screen", "pending"):
             if getattr(self, key) is not None:
@@ -58,7 +59,9 @@ def read_position(raw, library: Library) -> tuple[Position | None, str | None]:
         return None, "routine"
     if step is None or not 0 <= step < len(steps_of(routine)):
         return Position(routine.id, 0), "step"
-    return Position(routine.id, step, raw.get("paused") is True), None
+    skipped = _int(raw.get("skipped"))
+    skipped = skipped if skipped is not None and 0 <= skipped <= len(routine.stretches) else 0
+    return Position(routine.id, step, raw.get("paused") is True, skipped), None
 
 
 def from_session(attributes, library: Library) -> State:
