@@ -198,23 +198,32 @@ def settle(handler_input, reply: Reply, before: State, today) -> Reply:
         return reply
     profile = load(handler_input)
     profile = _apply(profile, reply, today)
-    manager = handler_input.attributes_manager
-    try:
-        manager.persistent_attributes = profile
-        manager.save_persistent_attributes()
-        profile.pop(UNSAVED_KEY, None)
-    except STORAGE_ERRORS as err:
-        log.warning("progress save failed: %s", type(err).__name__)
-        first_failure = profile.get(UNSAVED_KEY) is not True
-        profile[UNSAVED_KEY] = True
+    first_failure = profile.get(UNSAVED_KEY) is not True
+    if not _write(handler_input, profile):
         if _safety(reply, before):
             pass  # the profile waits in the session; nothing is said after an outcome
         elif reply.end_session:  # a goodbye must not promise a place that wasn't kept
             reply.speech.say(NOT_SAVED_AT_END)
         elif first_failure:
             reply.speech.say(COULD_NOT_SAVE)
-    manager.request_attributes[LOADED_KEY] = profile
     return reply
+
+
+def _write(handler_input, profile: dict) -> bool:
+    """Save ``profile`` through the AttributesManager; on failure it is marked unsaved and
+    waits in the session for the next turn that can write. Either way it is this turn's."""
+    manager = handler_input.attributes_manager
+    try:
+        manager.persistent_attributes = profile
+        manager.save_persistent_attributes()
+        profile.pop(UNSAVED_KEY, None)
+        saved = True
+    except STORAGE_ERRORS as err:
+        log.warning("progress save failed: %s", type(err).__name__)
+        profile[UNSAVED_KEY] = True
+        saved = False
+    manager.request_attributes[LOADED_KEY] = profile
+    return saved
 
 
 def _clear_place(handler_input) -> None:
@@ -224,16 +233,7 @@ def _clear_place(handler_input) -> None:
         return
     bookkeeping = {k: v for k, v in profile.items() if k.startswith("_")}
     cleared = progress.clear_position({k: v for k, v in profile.items() if not k.startswith("_")})
-    profile = {**bookkeeping, **cleared}
-    manager = handler_input.attributes_manager
-    try:
-        manager.persistent_attributes = profile
-        manager.save_persistent_attributes()
-        profile.pop(UNSAVED_KEY, None)
-    except STORAGE_ERRORS as err:
-        log.warning("progress save failed: %s", type(err).__name__)
-        profile[UNSAVED_KEY] = True
-    manager.request_attributes[LOADED_KEY] = profile
+    _write(handler_input, {**bookkeeping, **cleared})
 
 
 def forget(handler_input) -> bool:
