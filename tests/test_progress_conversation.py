@@ -178,8 +178,10 @@ def test_storage_calls_per_session(talk, store):
 
 def finish_a_routine(person, routine="desk"):
     said = person.say("StartRoutineIntent", routine=routine)
-    while "finished" not in said:
-        said = person.say("SkipStretchIntent")
+    for _ in range(100):  # every step done: a routine mostly skipped isn't finished
+        if "finished" in said:
+            break
+        said = person.say("AMAZON.NextIntent")
     person.say("AMAZON.NoIntent")
 
 
@@ -262,8 +264,10 @@ def test_a_question_left_unanswered_is_not_answered_by_a_later_yes(talk, store):
     person.say("StartRoutineIntent", routine="desk")
     assert "Say yes or no" in person.say("DeleteMyDataIntent")
     said = person.say("AMAZON.NextIntent")  # the person moved on instead of answering
-    while "finished" not in said:
-        said = person.say("SkipStretchIntent")
+    for _ in range(100):  # every step done: a routine mostly skipped isn't finished
+        if "finished" in said:
+            break
+        said = person.say("AMAZON.NextIntent")
     assert "Would you like to do" in said
     reply = person.say("AMAZON.YesIntent")  # yes to the next routine, not to deleting
     assert "Let's do" in reply and "deleted" not in reply
@@ -315,8 +319,10 @@ def test_saying_the_same_hold_or_pausing_twice_writes_once(talk, store):
 def test_next_after_finishing_takes_up_the_offer(talk):
     person = talk()
     said = person.say("StartRoutineIntent", routine="desk")
-    while "finished" not in said:
-        said = person.say("SkipStretchIntent")
+    for _ in range(100):  # every step done: a routine mostly skipped isn't finished
+        if "finished" in said:
+            break
+        said = person.say("AMAZON.NextIntent")
     offered = re.search(r"Would you like to do (.+?) next\?", said).group(1)
     assert f"Let's do {offered}" in person.say("AMAZON.NextIntent")
 
@@ -350,8 +356,10 @@ class TestQuestionsLiveOneTurn:
     def test_not_sure_asks_again_where_a_guess_would_be_wrong(self, talk):
         person = talk()
         said = person.say("StartRoutineIntent", routine="desk")
-        while "finished" not in said:
-            said = person.say("SkipStretchIntent")
+        for _ in range(100):  # every step done: a routine mostly skipped isn't finished
+            if "finished" in said:
+                break
+            said = person.say("AMAZON.NextIntent")
         again = person.say("NotSureIntent")
         assert "Please answer yes or no." in again and "Would you like to do" in again
         assert not person.ended and "Let's do" in person.say("AMAZON.YesIntent")
