@@ -20,6 +20,7 @@ REP_RANGE = (1, 30)
 
 STRETCH_FIELDS = {
     "id",
+    "cue",
     "name",
     "purpose",
     "setup",
@@ -122,6 +123,7 @@ class Stretch:
     easier: Easier | None = None
     alternative: str | None = None  # a chair or standing stretch's id, for one done on the floor
     alternative_stretch: Stretch | None = None  # that stretch, filled in by load_library
+    cue: str = ""  # one key point, all a person who knows the stretch hears before the hold
 
     @property
     def is_timed(self) -> bool:
@@ -302,6 +304,7 @@ def parse_stretch(data: dict, filename: str, movement: Movement | None = None) -
         setup_moves=setup_moves,
         easier=easier,
         alternative=alternative,
+        cue=_field(data, "cue", str, where, required=False) or "",
     )
 
 

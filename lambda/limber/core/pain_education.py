@@ -82,6 +82,12 @@ def default_topics() -> dict[str, Topic]:
     return load_topics(content_dir())
 
 
+def hold_lines() -> tuple[str, ...]:
+    """Short lines about back pain a long hold may carry (once per routine at most)."""
+    data = tomllib.loads((content_dir() / FILE).read_text(encoding="utf-8"))
+    return tuple(item["say"] for item in data.get("hold_lines", ()) if isinstance(item, dict))
+
+
 def _words(text: str) -> str:
     return " ".join(re.sub(r"[^a-z' ]", " ", text.lower()).split())
 
