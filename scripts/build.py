@@ -16,7 +16,10 @@ It writes what ask-resources.json points at:
   without the local hosts (console, web), ``content/``, and the pure-Python runtime
   dependencies from ``lambda/requirements.txt``, each module with its bytecode compiled by
   the Lambda runtime's own Python version (3.12, from ask-resources.json; the build fails
-  if that interpreter is missing). ``build/lambda.zip`` is the same folder zipped,
+  if that interpreter is missing), and ``content/precompiled.pickle``: every kind of content
+  loaded and checked at build time by the runtime's own loaders (a content error fails the
+  build with the loader's message), which the function uses instead of parsing the TOML again
+  (limber.core.compiled says how and when). ``build/lambda.zip`` is the same folder zipped,
   byte-for-byte reproducible, for tests and bench/bundle.py.
 
 Why bytecode: Lambda's /var/task is read-only, so without ``__pycache__`` in the bundle every
@@ -312,7 +315,38 @@ def compile_bytecode(code_dir: Path, python: str) -> None:
         raise BuildError(f"compiling bytecode with {python} failed:\n{result.stdout}\n{result.stderr}")
 
 
+# Runs in the built folder: limber.core.compiled loads every kind of content as the runtime
+# does (every check runs) and writes content/precompiled.pickle. See that module for why.
+PRECOMPILE = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from limber.core import compiled
+try:
+    compiled.write(Path(sys.argv[1]) / "content")
+except ValueError as error:  # ContentError, TriageContentError, LexiconError: the file and field
+    sys.exit(f"{type(error).__name__}: {error}")
+"""
+
+
+def precompile_content(code_dir: Path, python: str) -> Path:
+    """``content/precompiled.pickle``, written by ``python`` from the bundle's own code.
+
+    It must be the runtime's version: the file holds regex programs of that version's engine
+    (another version would ignore the file and load the TOML). A content error stops the
+    build with the loader's message."""
+    env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}  # a stable pickle
+    env.pop("LIMBER_CONTENT_DIR", None)
+    command = [python, "-S", "-c", PRECOMPILE, str(code_dir)]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=code_dir, check=False)
+    if result.returncode != 0:
+        raise BuildError(f"content/ does not load, so nothing was built:\n{result.stderr.strip()}")
+    return code_dir / "content" / "precompiled.pickle"
+
+
 def build_lambda(build_dir: Path = BUILD_DIR, *, profile: str = "default", bytecode: bool = True) -> Path:
+    """``bytecode=False`` leaves out the bytecode, and precompiles the content with this Python
+    (a file the runtime then ignores, unless this Python is the runtime's version)."""
     version = lambda_python_version(profile)
     python = runtime_python(version) if bytecode else None  # fail before the slow part
     code_dir = build_dir / "lambda"
@@ -320,6 +354,7 @@ def build_lambda(build_dir: Path = BUILD_DIR, *, profile: str = "default", bytec
         shutil.rmtree(code_dir)
     code_dir.mkdir(parents=True)
     copy_sources(code_dir)
+    precompile_content(code_dir, python or sys.executable)  # before pip: bad content fails fast
     install_dependencies(code_dir, version)
     if python:
         compile_bytecode(code_dir, python)

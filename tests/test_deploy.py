@@ -767,6 +767,39 @@ def test_bytecode_names_the_paths_lambda_will_have(lambda_build):
     assert result.stdout.strip() == "/var/task/limber/skill/builder.py"
 
 
+# Answers a launch through the handler, then says where each kind of content came from.
+CONTENT_SOURCES = """
+import json, time
+import lambda_function
+from limber.core import compiled, content, pain_education
+from limber.core.hearing import lexicon
+from limber.core.triage import rules
+app, who = {"applicationId": "amzn1.ask.skill.x"}, {"userId": "amzn1.ask.account.x"}
+event = {"version": "1.0", "session": {"new": True, "sessionId": "s", "application": app, "user": who},
+         "context": {"System": {"application": app, "user": who, "device": {"deviceId": "d"}}},
+         "request": {"type": "LaunchRequest", "requestId": "r", "locale": "en-US",
+                     "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}}
+speech = lambda_function.lambda_handler(event, None)["response"]["outputSpeech"]["ssml"]
+launch = compiled.source("library")
+rules.default_rules(), lexicon.default_lexicon(), pain_education.default_topics()
+print(json.dumps({"speech": speech, "launch": launch, **{k: compiled.source(k) for k in compiled.KINDS}}))
+"""
+
+
+def test_bundle_uses_its_precompiled_content_on_the_runtime_python(lambda_build):
+    python = build.runtime_python(build.lambda_python_version())
+    folder = lambda_build / "lambda"
+    assert (folder / "content" / "precompiled.pickle").is_file()
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(folder), "PYTHONDONTWRITEBYTECODE": "1",
+           "LIMBER_STORE": "memory"}  # fmt: skip
+    result = subprocess.run([python, "-S", "-c", CONTENT_SOURCES], cwd=folder, env=env,
+                            capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures.pop("speech").startswith("<speak>")
+    assert set(figures.values()) == {"precompiled"}, figures
+
+
 def test_build_stops_with_a_clear_message_without_the_runtime_python(tmp_path, monkeypatch):
     monkeypatch.delenv("LIMBER_LAMBDA_PYTHON", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))  # no python3.12 on it

@@ -517,4 +517,7 @@ def content_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def default_library() -> Library:
-    return load_library(content_dir())
+    from limber.core import compiled  # the bundle's precompiled content, if it is current
+
+    folder = content_dir()
+    return compiled.load("library", folder, lambda: load_library(folder))

@@ -79,7 +79,10 @@ def load_topics(folder: Path) -> dict[str, Topic]:
 
 @lru_cache(maxsize=1)
 def default_topics() -> dict[str, Topic]:
-    return load_topics(content_dir())
+    from limber.core import compiled  # the bundle's precompiled content, if it is current
+
+    folder = content_dir()
+    return compiled.load("topics", folder, lambda: load_topics(folder))
 
 
 def hold_lines() -> tuple[str, ...]:

@@ -207,4 +207,12 @@ def _cached(path: str) -> Lexicon:
 
 
 def default_lexicon() -> Lexicon:
-    return _cached(str(content_dir() / "lexicon" / "symptoms.toml"))
+    folder = content_dir()
+    return _precompiled(str(folder)) or _cached(str(folder / "lexicon" / "symptoms.toml"))
+
+
+@lru_cache(maxsize=4)
+def _precompiled(folder: str) -> Lexicon | None:
+    from limber.core import compiled  # the bundle's precompiled content, if it is current
+
+    return compiled.load("lexicon", Path(folder), lambda: None)

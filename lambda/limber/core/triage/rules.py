@@ -427,4 +427,8 @@ def load_rules(path: str | Path | None = None) -> Rules:
 
 @lru_cache(maxsize=1)
 def default_rules() -> Rules:
-    return load_rules()
+    from limber.core import compiled  # the bundle's precompiled content, if it is current
+    from limber.core.content import content_dir
+
+    folder = content_dir()
+    return compiled.load("rules", folder, lambda: load_rules(folder / "red_flags.toml"))
