@@ -344,6 +344,33 @@ def precompile_content(code_dir: Path, python: str) -> Path:
     return code_dir / "content" / "precompiled.pickle"
 
 
+# Runs in the built folder: imports the handler and every core and skill module with
+# limber.dataclass_cache recording, and writes what dataclasses compiled (see that module).
+RECORD_DATACLASSES = """
+import importlib, pkgutil, sys
+sys.path.insert(0, sys.argv[1])
+from limber import dataclass_cache
+seen = dataclass_cache.record()
+import lambda_function
+import limber.core, limber.skill
+for package in (limber.core, limber.skill):
+    for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        importlib.import_module(module.name)
+dataclass_cache.write(seen)
+"""
+
+
+def prebuild_dataclass_methods(code_dir: Path, python: str) -> None:
+    """``limber/dataclass_methods.<tag>.marshal``: the bundle's dataclass methods, compiled by
+    the runtime's Python (code objects are version-specific)."""
+    env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "LIMBER_STORE": "memory"}
+    env.pop("LIMBER_CONTENT_DIR", None)
+    command = [python, "-S", "-c", RECORD_DATACLASSES, str(code_dir)]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=code_dir, check=False)
+    if result.returncode != 0:
+        raise BuildError(f"recording the bundle's dataclass methods failed:\n{result.stderr.strip()}")
+
+
 def build_lambda(build_dir: Path = BUILD_DIR, *, profile: str = "default", bytecode: bool = True) -> Path:
     """``bytecode=False`` leaves out the bytecode, and precompiles the content with this Python
     (a file the runtime then ignores, unless this Python is the runtime's version)."""
@@ -357,6 +384,7 @@ def build_lambda(build_dir: Path = BUILD_DIR, *, profile: str = "default", bytec
     precompile_content(code_dir, python or sys.executable)  # before pip: bad content fails fast
     install_dependencies(code_dir, version)
     if python:
+        prebuild_dataclass_methods(code_dir, python)
         compile_bytecode(code_dir, python)
     return zip_folder(code_dir, build_dir / "lambda.zip")
 

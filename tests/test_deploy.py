@@ -800,6 +800,34 @@ def test_bundle_uses_its_precompiled_content_on_the_runtime_python(lambda_build)
     assert set(figures.values()) == {"precompiled"}, figures
 
 
+DATACLASS_COUNTS = """
+import importlib, json, pkgutil
+import lambda_function
+from limber import dataclass_cache
+at_import = {"hits": dataclass_cache.hits, "misses": dataclass_cache.misses}
+import limber.core, limber.skill
+for package in (limber.core, limber.skill):
+    for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        importlib.import_module(module.name)
+print(json.dumps({"at_import": at_import, "all": {"hits": dataclass_cache.hits,
+                                                   "misses": dataclass_cache.misses}}))
+"""
+
+
+def test_bundle_defines_its_dataclasses_from_build_time_code(lambda_build):
+    python = build.runtime_python(build.lambda_python_version())
+    folder = lambda_build / "lambda"
+    assert (folder / "limber" / "dataclass_methods.cpython-312.marshal").is_file()
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(folder), "PYTHONDONTWRITEBYTECODE": "1",
+           "LIMBER_STORE": "memory"}  # fmt: skip
+    result = subprocess.run([python, "-S", "-c", DATACLASS_COUNTS], cwd=folder, env=env,
+                            capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    counts = json.loads(result.stdout)
+    assert counts["at_import"]["hits"] > 50 and counts["at_import"]["misses"] == 0
+    assert counts["all"]["hits"] > counts["at_import"]["hits"] and counts["all"]["misses"] == 0
+
+
 def test_build_stops_with_a_clear_message_without_the_runtime_python(tmp_path, monkeypatch):
     monkeypatch.delenv("LIMBER_LAMBDA_PYTHON", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))  # no python3.12 on it

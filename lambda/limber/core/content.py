@@ -8,7 +8,6 @@ SDK, no I/O beyond reading the folder it is given.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -422,6 +421,8 @@ def parse_movement(data: dict, filename: str = "movement.toml") -> Movement:
 
 
 def _read_toml(path: Path) -> dict:
+    import tomllib  # here, not at the top: a bundle with precompiled content never needs it
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:

@@ -8,7 +8,6 @@ judge the listener's own pain; the check is where their own symptoms are heard.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -70,6 +69,8 @@ def _topic(item: dict, where: str, earlier: dict[str, Topic]) -> Topic:
 
 
 def load_topics(folder: Path) -> dict[str, Topic]:
+    import tomllib  # here, not at the top: a bundle with precompiled content never needs it
+
     path = folder / FILE
     try:
         return parse_topics(tomllib.loads(path.read_text(encoding="utf-8")))
@@ -87,6 +88,8 @@ def default_topics() -> dict[str, Topic]:
 
 def hold_lines() -> tuple[str, ...]:
     """Short lines about back pain a long hold may carry (once per routine at most)."""
+    import tomllib  # here, not at the top: a bundle with precompiled content never needs it
+
     data = tomllib.loads((content_dir() / FILE).read_text(encoding="utf-8"))
     return tuple(item["say"] for item in data.get("hold_lines", ()) if isinstance(item, dict))
 

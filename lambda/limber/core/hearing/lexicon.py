@@ -7,7 +7,6 @@ entry's id and the cue rather than silently hearing less.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -193,6 +192,8 @@ def parse(data: dict) -> Lexicon:
 
 
 def load_lexicon(path: Path) -> Lexicon:
+    import tomllib  # here, not at the top: a bundle with precompiled content never needs it
+
     try:
         return parse(tomllib.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:

@@ -7,7 +7,6 @@ red_flags.toml.
 from __future__ import annotations
 
 import re
-import tomllib
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,6 +43,8 @@ LONGEST_QUESTION = 230  # characters: one breath, understood on first hearing
 
 
 def _read(path: Path) -> dict:
+    import tomllib  # here, not at the top: a bundle with precompiled content never needs it
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -427,8 +428,8 @@ def load_rules(path: str | Path | None = None) -> Rules:
 
 @lru_cache(maxsize=1)
 def default_rules() -> Rules:
-    from limber.core import compiled  # the bundle's precompiled content, if it is current
+    from limber.core.compiled import load  # the bundle's precompiled content, if it is current
     from limber.core.content import content_dir
 
     folder = content_dir()
-    return compiled.load("rules", folder, lambda: load_rules(folder / "red_flags.toml"))
+    return load("rules", folder, lambda: load_rules(folder / "red_flags.toml"))
