@@ -25,6 +25,7 @@ sessions on Lambda (arm64, 256 MB) with DynamoDB on-demand.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -36,13 +37,15 @@ import tempfile
 import time
 import zipfile
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024  # AWS Lambda quota for a zip deployment
 SESSIONS_PER_ROUTINE = 3
 COLD_STARTS = 5
-READ_ONLY_ROUNDS = 9  # processes per variant, alternating
+READ_ONLY_ROUNDS = 11  # processes per variant and mode, alternating
+WARM_ROUNDS = 20  # launch + start + next, in each process after its cold start
 MAX_TURNS_PER_SESSION = 80
 
 # Prices: AWS public price lists for us-east-1, as of 2025-11 (DynamoDB on-demand since the
@@ -179,87 +182,214 @@ print(json.dumps({"import_seconds": import_seconds, "first_turn_ms": first_turn_
 """
 
 
-# --- cold start on a read-only folder, against hello world -------------------------------------
+# --- side by side on a read-only folder: cold start, turns, memory ----------------------------
 
-# Runs inside a bundle on a read-only mount; prints one JSON line of figures.
-COLD_RUNNER = r"""
-import json, resource, sys, time
+# The imports Lambda's Python runtime (awslambdaric's bootstrap.py) has made before it imports
+# the handler, and the root log handler it installs: with --as-lambda both are in place first.
+LAMBDA_BOOTSTRAP = """
+import importlib, json, logging, os, sys, time, traceback
+_sink = logging.StreamHandler(open(os.devnull, "w"))
+_sink.setFormatter(logging.Formatter("[%(levelname)s]\\t%(asctime)s.%(msecs)03dZ\\t%(message)s\\n"))
+logging.getLogger().addHandler(_sink)
+"""
+
+# Runs inside a bundle on a read-only mount; prints one JSON line of figures. sys.argv[1] is
+# "lambda" to start as Lambda's runtime does (above), sys.argv[2] the warm rounds.
+SIDE_BY_SIDE_RUNNER = r"""
+import sys
+if sys.argv[1] == "lambda":
+    exec(sys.argv[3])
+import json, time
+
+def peak_rss_kb():
+    # VmHWM: this process image's peak resident set. (ru_maxrss would keep the peak from before
+    # the exec, i.e. the forking benchmark's own size.)
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
 started = time.perf_counter()
 import lambda_function
 imported = time.perf_counter()
-app, who = {"applicationId": "amzn1.ask.skill.bench"}, {"userId": "amzn1.ask.account.bench"}
-event = {"version": "1.0",
-         "session": {"new": True, "sessionId": "s", "application": app, "user": who},
-         "context": {"System": {"application": app, "user": who, "apiEndpoint": "https://127.0.0.1:9",
-                                "device": {"deviceId": "d", "supportedInterfaces": {}}}},
-         "request": {"type": "LaunchRequest", "requestId": "r", "locale": "en-US",
-                     "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}}
-response = lambda_function.lambda_handler(event, None)
+
+def event(user, request, new, attributes=None):
+    app, who = {"applicationId": "amzn1.ask.skill.bench"}, {"userId": user}
+    return {"version": "1.0",
+            "session": {"new": new, "sessionId": "s-" + user, "application": app, "user": who,
+                        "attributes": attributes or {}},
+            "context": {"System": {"application": app, "user": who, "apiEndpoint": "https://127.0.0.1:9",
+                                   "device": {"deviceId": "d", "supportedInterfaces": {}}}},
+            "request": {"requestId": "r", "locale": "en-US",
+                        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **request}}
+
+LAUNCH = {"type": "LaunchRequest"}
+resolution = {"authority": "amzn1.er-authority.echo-sdk.amzn1.ask.skill.bench.RoutineName",
+              "status": {"code": "ER_SUCCESS_MATCH"},
+              "values": [{"value": {"name": "hip flexors", "id": "hip_flexors"}}]}
+START = {"type": "IntentRequest", "dialogState": "COMPLETED",
+         "intent": {"name": "StartRoutineIntent", "confirmationStatus": "NONE",
+                    "slots": {"routine": {"name": "routine", "value": "hip flexors",
+                                          "confirmationStatus": "NONE",
+                                          "resolutions": {"resolutionsPerAuthority": [resolution]}}}}}
+NEXT = {"type": "IntentRequest", "intent": {"name": "AMAZON.NextIntent", "confirmationStatus": "NONE"}}
+
+def timed(user, request, new, attributes=None):
+    began = time.perf_counter()
+    response = lambda_function.lambda_handler(event(user, request, new, attributes), None)
+    return (time.perf_counter() - began) * 1e6, response
+
+first_us, response = timed("amzn1.ask.account.bench-cold", LAUNCH, True)
 answered = time.perf_counter()
+cpu_ms = time.process_time() * 1000  # the whole process so far, the interpreter's start included
 assert response["response"]["outputSpeech"]["ssml"]
-print(json.dumps({"import_ms": (imported - started) * 1000, "first_turn_ms": (answered - imported) * 1000,
-                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+launch, step = [], []
+for n in range(int(sys.argv[2])):
+    user = f"amzn1.ask.account.bench-{n}"
+    took, response = timed(user, LAUNCH, True)
+    launch.append(took)
+    took, response = timed(user, START, False, response.get("sessionAttributes"))
+    step.append(took)
+    took, response = timed(user, NEXT, False, response.get("sessionAttributes"))
+    step.append(took)
+spoken = response["response"].get("outputSpeech", {}).get("ssml", "")
+launch.sort(), step.sort()
+print(json.dumps({"import_ms": (imported - started) * 1000, "first_turn_ms": first_us / 1000,
+                  "cold_ms": (answered - started) * 1000, "cpu_ms": cpu_ms,
+                  "launch_us": launch[len(launch) // 2], "step_us": step[len(step) // 2],
+                  "max_rss_mb": peak_rss_kb() / 1024,
+                  "last_step": spoken[:60]}))
 """
 
 
-def build_hello_world(out_dir: Path, python: str) -> Path:
-    """bench/hello_world.py as lambda_function.py, with Limber's dependencies and bytecode."""
+@dataclass
+class Variant:
+    """One bundle measured side by side: its folder, extra environment, zip and extra
+    read-only folders on its path (Lambda's runtime libraries)."""
+
+    code_dir: Path
+    env: dict = field(default_factory=dict)
+    zip_path: Path | None = None
+    runtime_libraries: Path | None = None
+
+
+def build_like_limber(out_dir: Path, handler: Path, python: str) -> tuple[Path, Path]:
+    """``handler`` as lambda_function.py with Limber's dependencies and bytecode, built by
+    scripts/build.py's own steps, and zipped the same way."""
     build = build_script()
     code_dir = out_dir / "lambda"
     code_dir.mkdir(parents=True)
-    (code_dir / "lambda_function.py").write_text((ROOT / "bench" / "hello_world.py").read_text())
+    (code_dir / "lambda_function.py").write_text(handler.read_text(encoding="utf-8"), encoding="utf-8")
     build.install_dependencies(code_dir, build.lambda_python_version())
     build.compile_bytecode(code_dir, python)
-    return code_dir
+    return code_dir, build.zip_folder(code_dir, out_dir / "lambda.zip")
 
 
-def cold_start_read_only(code_dir: Path, python: str) -> dict:
-    """One process, started cold in ``code_dir`` bind-mounted read-only (a private mount
-    namespace: the mount goes away with the process)."""
+def lambda_runtime_libraries(out_dir: Path, python: str) -> Path:
+    """boto3 and botocore as Lambda's Python runtime provides them beside the bundle: pure
+    Python, with bytecode (the runtime's /var/runtime has its own)."""
+    build = build_script()
+    out_dir.mkdir(parents=True)
+    command = [
+        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
+        "--target", str(out_dir), "--only-binary=:all:", "--platform", "any", "--implementation", "py",
+        "--abi", "none", "--python-version", build.lambda_python_version(), "boto3",
+    ]  # fmt: skip
+    subprocess.run(command, check=True, capture_output=True, text=True)
+    for name in ("bin", "dateutil", "urllib3", "six.py"):  # the bundle's own copies come first anyway
+        shutil.rmtree(out_dir / name, ignore_errors=True)
+    build.compile_bytecode(out_dir, python)
+    return out_dir
+
+
+def run_read_only(variant: Variant, python: str, as_lambda: bool, rounds: int) -> dict:
+    """One fresh process in the bundle, bind-mounted read-only in a private mount namespace
+    (root ignores file modes, so a read-only mount is the only honest read-only folder; the
+    mounts go away with the process)."""
+    folders = [variant.code_dir] + ([variant.runtime_libraries] if variant.runtime_libraries else [])
     script = (
-        'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" && cd "$1" && '
-        'touch .probe 2>/dev/null && { echo "mount is writable" >&2; exit 3; }; exec "$2" -S -c "$3"'
+        "n=$1; shift; i=0; while [ $i -lt $n ]; do d=$1; shift; i=$((i+1)); "
+        'mount --bind "$d" "$d" && mount -o remount,bind,ro "$d" "$d" || exit 4; '
+        'touch "$d/.probe" 2>/dev/null && { echo "mount is writable" >&2; exit 3; }; done; '
+        'cd "$1"; shift; exec "$@"'
     )
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(code_dir), "LIMBER_STORE": "memory",
-           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONWARNINGS": "ignore::SyntaxWarning"}  # fmt: skip
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": os.pathsep.join(map(str, folders)),
+           "LIMBER_STORE": "memory", "PYTHONDONTWRITEBYTECODE": "1",
+           "PYTHONWARNINGS": "ignore::SyntaxWarning", **variant.env}  # fmt: skip
+    mode = "lambda" if as_lambda else "bare"
+    command = ["unshare", "--mount", "sh", "-c", script, "sh", str(len(folders)), *map(str, folders),
+               str(variant.code_dir), python, "-S", "-c", SIDE_BY_SIDE_RUNNER, mode, str(rounds),
+               LAMBDA_BOOTSTRAP]  # fmt: skip
     began = time.perf_counter()
-    result = subprocess.run(
-        ["unshare", "--mount", "sh", "-c", script, "sh", str(code_dir), python, COLD_RUNNER],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
     wall_ms = (time.perf_counter() - began) * 1000
     if result.returncode != 0:
         raise RuntimeError(
-            "a cold start on a read-only bind mount needs root and unshare(1) "
-            f"(util-linux):\n{result.stderr}"
+            "a run on a read-only bind mount needs root and unshare(1) (util-linux), and the "
+            f"bundle must answer:\n{result.stderr}"
         )
     return {**json.loads(result.stdout.splitlines()[-1]), "process_ms": wall_ms}
 
 
-def compare_cold_starts(variants: dict[str, Path], python: str) -> dict[str, dict]:
+NUMERIC = (
+    "import_ms",
+    "first_turn_ms",
+    "cold_ms",
+    "cpu_ms",
+    "process_ms",
+    "launch_us",
+    "step_us",
+    "max_rss_mb",
+)
+
+
+def side_by_side(variants: dict[str, Variant], python: str, as_lambda: bool, rounds: int) -> dict[str, dict]:
     runs: dict[str, list[dict]] = {name: [] for name in variants}
-    for _ in range(READ_ONLY_ROUNDS):  # alternate, so the shared machine's load hits all alike
-        for name, code_dir in variants.items():
-            runs[name].append(cold_start_read_only(code_dir, python))
-    return {
-        name: {key: statistics.median(run[key] for run in figures) for key in figures[0]}
-        for name, figures in runs.items()
-    }
+    for _ in range(rounds):  # alternate, so the shared machine's load hits all alike
+        for name, variant in variants.items():
+            runs[name].append(run_read_only(variant, python, as_lambda, WARM_ROUNDS))
+    medians = {}
+    for name, figures in runs.items():
+        medians[name] = {key: statistics.median(run[key] for run in figures) for key in NUMERIC}
+        medians[name]["last_step"] = figures[-1]["last_step"]
+        if variants[name].zip_path:
+            medians[name]["zip_mb"] = variants[name].zip_path.stat().st_size / 1e6
+    return medians
 
 
-def cold_start_report(medians: dict[str, dict], baseline: str) -> str:
-    base = medians[baseline]
-    lines = [f"cold start on a read-only bind mount (median of {READ_ONLY_ROUNDS}, alternating; "
-             f"ratio to {baseline}):"]  # fmt: skip
-    lines.append(f"  {'':<26} {'import':>14} {'first launch':>14} {'process':>14} {'peak RSS':>16}")
+COLUMNS = (  # key, heading, unit, format
+    ("cold_ms", "cold start", "ms", "{:7.1f}"),
+    ("import_ms", "import", "ms", "{:7.1f}"),
+    ("first_turn_ms", "1st launch", "ms", "{:6.1f}"),
+    ("cpu_ms", "CPU", "ms", "{:6.0f}"),
+    ("process_ms", "process", "ms", "{:6.0f}"),
+    ("launch_us", "launch", "us", "{:6.0f}"),
+    ("step_us", "step", "us", "{:6.0f}"),
+    ("max_rss_mb", "peak RSS", "MB", "{:5.1f}"),
+    ("zip_mb", "zip", "MB", "{:5.2f}"),
+)
+
+
+def side_by_side_report(medians: dict[str, dict], title: str, baselines: tuple[str, ...]) -> str:
+    lines = [title]
+    lines.append("  " + f"{'':<30}" + "".join(f"{heading:>13}" for _, heading, _, _ in COLUMNS))
     for name, figures in medians.items():
         cells = [
-            f"{figures[key]:7.1f} {unit} {figures[key] / base[key]:4.2f}x"
-            for key, unit in (("import_ms", "ms"), ("first_turn_ms", "ms"), ("process_ms", "ms"))
+            (fmt.format(figures[key]) + f" {unit}") if key in figures else "-"
+            for key, _, unit, fmt in COLUMNS
         ]
-        rss = f"{figures['max_rss_mb']:6.1f} MB {figures['max_rss_mb'] / base['max_rss_mb']:4.2f}x"
-        lines.append(f"  {name:<26} " + " ".join(f"{c:>14}" for c in cells) + f" {rss:>16}")
+        lines.append("  " + f"{name:<30}" + "".join(f"{c:>13}" for c in cells))
+    for name in (n for n in medians if n.startswith("limber")):
+        for baseline in baselines:
+            ratios = [
+                f"{figures_key_ratio(medians[name], medians[baseline], key):>13}" for key, _, _, _ in COLUMNS
+            ]
+            lines.append("  " + f"{name[:13] + ' / ' + baseline[:14]:<30}" + "".join(ratios))
     return "\n".join(lines)
+
+
+def figures_key_ratio(ours: dict, theirs: dict, key: str) -> str:
+    if key not in ours or key not in theirs or not theirs[key]:
+        return "-"
+    return f"{ours[key] / theirs[key]:.2f}x"
 
 
 def run_runner(code_dir: Path, sessions_per_routine: int, routines: int) -> dict:
@@ -341,6 +471,10 @@ def cost_report(figures: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--zip", type=Path, help="measure this zip instead of building one")
+    parser.add_argument("--rounds", type=int, default=READ_ONLY_ROUNDS, help="processes per variant and mode")
+    parser.add_argument("--mode", choices=("both", "bare", "lambda"), default="both")
+    parser.add_argument("--no-dynamodb", action="store_true", help="leave out Limber on its DynamoDB store")
+    parser.add_argument("--no-sessions", action="store_true", help="leave out the cost per 1,000 sessions")
     args = parser.parse_args(argv)
     build = build_script()
     try:
@@ -348,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
     except build.BuildError as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch, contextlib.ExitStack() as stack:
         scratch = Path(scratch)
         if args.zip:
             zip_path, code_dir = args.zip, scratch / "limber" / "lambda"
@@ -358,16 +492,65 @@ def main(argv: list[str] | None = None) -> int:
             zip_path = build.build_lambda(scratch / "limber")
             code_dir = scratch / "limber" / "lambda"
         print(size_report(measure_size(zip_path)))
-        source_only = scratch / "source-only" / "lambda"
-        shutil.copytree(code_dir, source_only, ignore=shutil.ignore_patterns("__pycache__"))
-        variants = {
-            "limber": code_dir,
-            "limber without bytecode": source_only,
-            "hello world": build_hello_world(scratch / "hello", python),
+        hello_dir, hello_zip = build_like_limber(scratch / "hello", ROOT / "bench" / "hello_world.py", python)
+        samples_dir, samples_zip = build_like_limber(
+            scratch / "samples", ROOT / "bench" / "samples_style.py", python
+        )
+        variants = {"limber": Variant(code_dir, zip_path=zip_path)}
+        if not args.no_dynamodb:
+            variants["limber, DynamoDB store"] = stack.enter_context(
+                dynamodb_variant(code_dir, zip_path, scratch, python)
+            )
+        variants |= {
+            "hello world": Variant(hello_dir, zip_path=hello_zip),
+            "samples style": Variant(samples_dir, zip_path=samples_zip),
+            "samples style, no logging": Variant(
+                samples_dir, {"LIMBER_BENCH_SAMPLES_LOGGING": "0"}, samples_zip
+            ),
         }
-        print(cold_start_report(compare_cold_starts(variants, python), "hello world"))
-        print(cost_report(run_sessions(code_dir)))
+        baselines = ("hello world", "samples style", "samples style, no logging")
+        modes = {"bare": False, "lambda": True} if args.mode == "both" else {args.mode: args.mode == "lambda"}
+        for as_lambda in modes.values():
+            medians = side_by_side(variants, python, as_lambda, args.rounds)
+            assert medians["limber"]["last_step"].startswith("<speak>Stretch "), medians["limber"][
+                "last_step"
+            ]
+            start = "as Lambda starts it (its bootstrap's imports first)" if as_lambda else "bare interpreter"
+            title = (
+                f"read-only bind mount, {start}: median of {args.rounds} processes each, alternating; "
+                f"launch and step: median of {WARM_ROUNDS} warm turns each"
+            )
+            print(side_by_side_report(medians, title, baselines))
+        if not args.no_sessions:
+            print(cost_report(run_sessions(code_dir)))
     return 0
+
+
+@contextlib.contextmanager
+def dynamodb_variant(code_dir: Path, zip_path: Path, scratch: Path, python: str):
+    """Limber with LIMBER_STORE=dynamodb:TABLE as deployed: boto3 from the runtime's libraries,
+    the table on a moto server on loopback (tests/dynamo_server.py)."""
+    sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "scripts")]
+    import boto3
+
+    import create_local_table  # scripts/
+    from dynamo_server import FAKE_AWS_ENV, MotoServer  # tests/
+
+    libraries = lambda_runtime_libraries(scratch / "runtime", python)
+    server = MotoServer()
+    server.start()
+    try:
+        client = boto3.client("dynamodb", endpoint_url=server.url, region_name="us-east-1",
+                              aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
+        create_local_table.create_table(client, "limber-bench")
+        env = {
+            **FAKE_AWS_ENV,
+            "AWS_ENDPOINT_URL_DYNAMODB": server.url,
+            "LIMBER_STORE": "dynamodb:limber-bench",
+        }
+        yield Variant(code_dir, env, zip_path, libraries)
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":
