@@ -1,25 +1,60 @@
-"""The Lambda bundle `ask deploy` uploads: size, cold start against hello world, cost per session.
+"""The Lambda bundle `ask deploy` uploads, side by side with a hello-world skill and a skill
+written the way Amazon's samples are: cold start, turns, peak memory, zip size; cost per session.
 
-    python bench/bundle.py              # build into a temporary folder, then measure
-    python bench/bundle.py --zip PATH   # measure an existing zip (e.g. build/lambda.zip)
+    python bench/bundle.py                  # build everything into a temporary folder, measure
+    python bench/bundle.py --zip PATH       # measure an existing zip (e.g. build/lambda.zip)
+    python bench/bundle.py --rounds 5 --mode lambda --no-dynamodb --no-sessions   # quicker
+
+Run as root (the read-only mount needs it). About 6 minutes with the defaults (11 processes
+per variant and mode). Never run it in a loop: the machine is shared, which is also why every
+figure is a median of alternating runs.
 
 Everything runs on the Lambda runtime's Python version (3.12: scripts/build.py finds it, or
-says how to get it), with nothing but the bundle on its path.
+says how to get it), with nothing but the bundle on its path (python -S).
+
+Variants, each built by scripts/build.py's own steps (same dependencies from
+lambda/requirements.txt, bytecode compiled by 3.12 as unchecked-hash pycs, zipped the same way):
+
+* ``limber``: the real bundle (LIMBER_STORE=memory), with its precompiled content and
+  dataclass methods (scripts/build.py).
+* ``limber, DynamoDB store``: the same bundle as deployed, LIMBER_STORE=dynamodb:TABLE, with
+  boto3/botocore beside it as Lambda's runtime provides them (installed for 3.12, with
+  bytecode, on a read-only mount too) and the table on a moto server on loopback. boto3's
+  import and client are part of its init; its turns go over HTTP to moto, so its turn times
+  measure moto, not Limber. The hello-world and samples-style bundles import no boto3.
+* ``hello world``: bench/hello_world.py as lambda_function.py.
+* ``samples style``: bench/samples_style.py, with its request/response logging interceptors;
+  ``samples style, no logging``: the same with LIMBER_BENCH_SAMPLES_LOGGING=0.
+
+Each run is one fresh process in the bundle on a read-only bind mount (``unshare --mount``
+then ``mount --bind`` + ``mount -o remount,bind,ro``: Lambda's /var/task is read-only, and root
+ignores file modes, so only a real read-only mount shows what a cold start compiles).
+Measured per process:
+
+* cold start = import of lambda_function (Lambda's init) + the first LaunchRequest; also each
+  part alone, the process's CPU time up to then (the interpreter's start included), and the
+  whole process's wall time (mounts, start, 20 warm rounds, exit);
+* turns, warm: 20 rounds of a LaunchRequest for a new user, then StartRoutineIntent and
+  AMAZON.NextIntent in that session (the same envelopes for every variant; Limber answers
+  with steps, the others with their catch-all): median launch, median step;
+* peak memory: VmHWM (the process's peak resident set, read from /proc/self/status);
+* zip size of each bundle.
+
+Two modes: ``bare`` (a bare interpreter) and ``lambda`` (as Lambda's Python runtime starts it:
+awslambdaric's bootstrap has already imported json, logging, traceback, decimal,
+concurrent.futures and more, and installed a root log handler, before it imports the handler;
+the runner does the same, untimed, for every variant). The second is what a deployed function
+pays; logging in particular costs Limber and the samples nothing there.
 
 Size: the zipped bundle (boto3 and botocore excluded: the runtime provides them, and the
 bytecode included), the unzipped size against Lambda's 250 MB limit, and the largest parts.
-
-Cold start: side by side, alternating, on a read-only bind mount (Lambda's /var/task is
-read-only; root ignores file modes, so a mode change would not do): Limber's bundle, the
-same bundle built without bytecode, and a hello-world ask-sdk-core skill
-(bench/hello_world.py) built the same way, with the same dependencies and bytecode. Measured
-per process: the import of the handler module (Lambda's init), the first LaunchRequest, the
-whole process, and peak memory (max RSS). Reported as medians and as ratios to hello world.
 
 Sessions: the unpacked bundle (LIMBER_STORE=memory) coaches each routine from launch to
 "stop", saying "next" through every step. Measured: handler time per turn, turns per session
 and progress reads/writes per session. From those and the prices below, the cost of 1,000
 sessions on Lambda (arm64, 256 MB) with DynamoDB on-demand.
+
+FIGURES
 """
 
 from __future__ import annotations
@@ -184,10 +219,13 @@ print(json.dumps({"import_seconds": import_seconds, "first_turn_ms": first_turn_
 
 # --- side by side on a read-only folder: cold start, turns, memory ----------------------------
 
-# The imports Lambda's Python runtime (awslambdaric's bootstrap.py) has made before it imports
-# the handler, and the root log handler it installs: with --as-lambda both are in place first.
+# The standard-library imports Lambda's Python runtime has made before it imports the handler
+# (awslambdaric: bootstrap.py, lambda_runtime_client.py, lambda_runtime_marshaller.py), and the
+# root log handler it installs (writing where CloudWatch would read). "As Lambda starts it"
+# runs this first, untimed, in every variant alike.
 LAMBDA_BOOTSTRAP = """
-import importlib, json, logging, os, sys, time, traceback
+import importlib, json, logging, os, sys, time, traceback, decimal, math
+from concurrent.futures import ThreadPoolExecutor
 _sink = logging.StreamHandler(open(os.devnull, "w"))
 _sink.setFormatter(logging.Formatter("[%(levelname)s]\\t%(asctime)s.%(msecs)03dZ\\t%(message)s\\n"))
 logging.getLogger().addHandler(_sink)
