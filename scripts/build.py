@@ -19,7 +19,9 @@ It writes what ask-resources.json points at:
   if that interpreter is missing), and ``content/precompiled.pickle``: every kind of content
   loaded and checked at build time by the runtime's own loaders (a content error fails the
   build with the loader's message), which the function uses instead of parsing the TOML again
-  (limber.core.compiled says how and when). ``build/lambda.zip`` is the same folder zipped,
+  (limber.core.compiled says how and when), and ``limber/dataclass_methods.cpython-312.marshal``:
+  the code of every dataclass method, compiled once here instead of at every cold start
+  (limber.dataclass_cache says why). ``build/lambda.zip`` is the same folder zipped,
   byte-for-byte reproducible, for tests and bench/bundle.py.
 
 Why bytecode: Lambda's /var/task is read-only, so without ``__pycache__`` in the bundle every

@@ -23,7 +23,8 @@ use to prove the rebuilt patterns are the ones ``re.compile`` makes.
 
 When it is used: only when the file was written for this folder's exact content and this
 code. It records a digest of every content file and of the source of every ``limber`` module
-that ran while loading, and ``load`` recomputes it (about a millisecond). Anything else — no
+that ran while loading, and ``load`` recomputes it once per process (a few milliseconds, on the
+first turn). Anything else — no
 file (the development tree has none), another Python, content or loader edited after the build,
 a truncated or unreadable file — means the TOML is loaded as always. Falling back, not
 failing, because the TOML load is the truth and costs only time: a turn, and above all the
