@@ -181,7 +181,7 @@ def test_only_exercise_facts_are_stored(talk, store):
     person.say("StartRoutineIntent", routine="hips")
     person.say("EasierIntent")  # "that's too hard"
     profile = stored(store, person)
-    optional = {"goal", "goal_updated_at", "finished_at", "avoided_at", "reminder_offered"}
+    optional = {"goal", "goal_updated_at", "finished_at", "avoided_at", "reminder_offered", "met"}
     assert set(profile) - set(progress.new_profile()) - {"_version", "_repairs", "_basis"} <= optional
     assert list(profile["avoided_at"]) == [routine_id("Hip")]  # a routine id and a time, nothing else
 

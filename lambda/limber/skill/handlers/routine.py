@@ -8,7 +8,15 @@ from limber.core import coaching, habits, menu, screening
 from limber.core.hearing import read, routine_phrases
 from limber.skill import progress
 from limber.skill.handlers.base import intent_turn
-from limber.skill.turn import library, locale_of, number_slot, slot, state_of
+from limber.skill.turn import (
+    library,
+    locale_of,
+    number_slot,
+    request_time,
+    slot,
+    state_of,
+    step_played_through,
+)
 
 # Words about getting medical help: wherever an open slot hears them, they are a question for
 # the safety check, never a routine's name.
@@ -81,7 +89,8 @@ def start_over(hi):
 
 @intent_turn("AMAZON.PauseIntent")
 def pause(hi):
-    return coaching.pause(library(), state_of(hi))
+    state = state_of(hi)
+    return coaching.pause(library(), state, finished=step_played_through(hi, state))
 
 
 @intent_turn("AMAZON.ResumeIntent")
@@ -93,7 +102,8 @@ def resume(hi):
     if state.position:
         return coaching.resume(library(), state)
     state = progress.with_saved_hold(hi, state)
-    reply = habits.resume_saved(library(), state, progress.saved_position(progress.load(hi)))
+    saved = progress.saved_position(progress.load(hi), request_time(hi), state)
+    reply = habits.resume_saved(library(), state, saved)
     return menu.with_disclaimer(reply) if progress.first_time(hi) else reply
 
 
@@ -157,9 +167,34 @@ def easier(hi):
     return coaching.easier(library(), state_of(hi))
 
 
+@intent_turn("OffFloorIntent")
+def off_floor(hi):
+    return coaching.off_floor(library(), progress.with_saved_hold(hi, state_of(hi)))
+
+
+@intent_turn("FloorAgainIntent")
+def floor_again(hi):
+    return coaching.floor_again(library(), progress.with_saved_hold(hi, state_of(hi)))
+
+
 @intent_turn("SlowerIntent")
 def slower(hi):
-    return coaching.slower(library(), state_of(hi))
+    return coaching.slower(library(), progress.with_saved_hold(hi, state_of(hi)))
+
+
+@intent_turn("FasterIntent")
+def faster(hi):
+    return coaching.faster(library(), progress.with_saved_hold(hi, state_of(hi)))
+
+
+@intent_turn("HowToIntent")
+def how_to(hi):
+    return coaching.full_setup(library(), state_of(hi))
+
+
+@intent_turn("WhoShouldSkipIntent")
+def who_should_skip(hi):
+    return coaching.who_should_skip(library(), state_of(hi))
 
 
 HANDLERS = [
@@ -179,5 +214,10 @@ HANDLERS = [
     which_side,
     whats_next,
     easier,
+    off_floor,
+    floor_again,
     slower,
+    faster,
+    how_to,
+    who_should_skip,
 ]
