@@ -27,9 +27,9 @@ from datetime import UTC, date, datetime
 from ask_sdk_core.exceptions import AttributesManagerException, PersistenceException
 
 from limber.core import plan, progress
+from limber.core.coaching import played_through
 from limber.core.content import default_library
 from limber.core.reply import Reply
-from limber.core.coaching import played_through
 from limber.core.routine import Position, steps_of
 from limber.core.state import State
 
