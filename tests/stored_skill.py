@@ -9,6 +9,7 @@ import pytest
 from alexa import Conversation
 from limber.skill.builder import build_skill
 from limber.skill.entry import handle_event
+from limber.storage import partition_key
 from limber.storage.sqlite import SqliteAdapter
 
 
@@ -22,3 +23,19 @@ def stored_talk(store):
     skill = build_skill(skill_id=None, persistence_adapter=store)
     handler = lambda event, context: handle_event(skill, event, context)  # noqa: E731
     return lambda **options: Conversation(handler, **options)
+
+
+def key_of(person) -> str:
+    """The storage key of a ``Conversation``'s person, as the adapter derives it."""
+
+    class Envelope:  # the adapter keys by context.system.user.user_id
+        class context:
+            class system:
+                class user:
+                    user_id = person.user_id
+
+    return partition_key(Envelope)
+
+
+def stored(store, person) -> dict:
+    return store.load(key_of(person))

@@ -26,23 +26,13 @@ from limber.skill.builder import build_skill
 from limber.skill.entry import handle_event
 from limber.skill.render import render
 from limber.skill.turn import state_of
-from limber.storage import partition_key
 from limber.storage.sqlite import SqliteAdapter
 from settings_api import settings_api
+from stored_skill import key_of
 
 DISCLAIMED = "not a substitute for professional medical advice"  # the once-ever disclaimer
 
 HEADING = re.compile(r"Stretch (\d+) of (\d+): ([^,.]+)(?:, (left side|right side))?\.")
-
-
-def key_of(person) -> str:
-    class Envelope:  # the adapter keys by context.system.user.user_id
-        class context:
-            class system:
-                class user:
-                    user_id = person.user_id
-
-    return partition_key(Envelope)
 
 
 def test_resume_tomorrow_restores_routine_step_side_and_hold(stored_talk, store):
