@@ -165,7 +165,8 @@ def _moved_by(turn: Turn, steps: int) -> bool:
 
 
 def _starts(turn: Turn, name: str) -> bool:
-    routine = next((r for r in LIBRARY.routines if r.name.lower() == name.lower()), None)
+    versions = [*LIBRARY.routines, *LIBRARY.variants.values()]
+    routine = next((r for r in versions if r.name.lower() == name.lower()), None)
     assert routine, f"the corpus names no such routine: {name}"
     return (
         f"Let's do {routine.name}" in turn.speech

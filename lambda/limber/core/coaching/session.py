@@ -8,6 +8,7 @@ resuming never replays a side already done; if the hold was cut short, it is don
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from limber.core.coaching.deliver import deliver, knows_all, no_routine, step_prompt
@@ -23,6 +24,8 @@ from limber.core.timing import number_word
 INTERRUPT_NOTE = "While I'm talking, you can say Alexa, stop, or Alexa, that hurts, at any moment."
 # Who should skip a familiar stretch isn't said before it: this covers it, once, at the start.
 KNOWN_SKIPS = "As before, leave out any stretch you've been told to avoid."
+# "a quick one", "quick hip flexors", "a short back routine": the routine's five-minute version.
+QUICK = re.compile(r"\b(quick|quicker|short|shorter|five minutes?|5 minutes?|brief)\b")
 PAUSE_PROMPT = "Say resume to carry on now, or later say, Alexa, ask limber coach to resume."
 PAUSE_REPROMPT = "To carry on, say resume. Any time later, say, Alexa, ask limber coach to resume."
 
@@ -39,6 +42,8 @@ def start(library: Library, state: State, routine_id: str | None, heard: str | N
         return no_routine(library, state, lead)
     if state.off_floor and routine.base is None:  # the person chose chair and standing versions
         routine = library.variant(routine.id, "no_floor") or routine
+    elif heard and routine.base is None and QUICK.search(heard.lower()):
+        routine = library.variant(routine.id, "quick") or routine
     count = len(routine.stretches)
     minutes = routine_minutes(routine, state.hold, familiar=state.familiar, slower=state.slower)
     length = f"{number_word(count)} stretches, about {number_word(minutes)} minutes."
