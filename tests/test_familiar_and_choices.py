@@ -232,3 +232,68 @@ def test_a_stop_mid_hold_comes_back_at_the_same_side_later(timed):
     assert "left side" in person.say("AMAZON.StopIntent")
     person.clock.wait(3600)
     assert HEADING.search(person.say("AMAZON.ResumeIntent")).group(4) == "left"
+
+
+def test_too_hard_makes_the_other_side_easier_too(stored_talk):
+    person = stored_talk()
+    person.say("StartRoutineIntent", routine="hips")
+    person.say("EasierIntent")
+    other = person.say("AMAZON.NextIntent")
+    place = person.last["sessionAttributes"]["position"]
+    step = steps_of(LIBRARY.routine(place["routine"]))[place["step"]]
+    assert HEADING.search(other).group(4) == "right" and step.stretch.easier.say in other
+
+
+def test_less_talking_gives_every_stretch_its_short_cue_this_time_and_next(stored_talk, store):
+    routine = LIBRARY.routine("desk_reset")
+    person = stored_talk()
+    person.say("StartRoutineIntent", routine="desk")
+    assert "shorter from now on" in person.say("BriefIntent")
+    said = person.say("AMAZON.NextIntent")
+    while "Starting now" in said:
+        assert not SKIP_LIST.search(said)
+        said = person.say("AMAZON.NextIntent")
+    assert all(stored(store, person)["met"][s.id] >= FAMILIAR_AFTER for s in routine.stretches)
+
+
+def test_too_easy_offers_longer_holds_never_a_push(stored_talk):
+    person = stored_talk()
+    person.say("StartRoutineIntent", routine="desk")
+    said = person.say("HarderIntent")
+    assert "make the holds longer" in said and "comfortable" in said and not person.ended
+
+
+def test_the_first_step_of_every_session_says_how_to_interrupt_it(stored_talk):
+    person = stored_talk()
+    person.say("StartRoutineIntent", routine="desk")
+    person.say("AMAZON.StopIntent")
+    resumed = person.say("AMAZON.ResumeIntent")  # another day, a one-shot resume
+    assert "Alexa, stop, or Alexa, that hurts" in resumed
+    assert "Alexa, that hurts" not in person.say("AMAZON.NextIntent")  # once a session
+
+
+def test_next_in_a_new_session_carries_on_from_the_saved_place(stored_talk):
+    person = stored_talk()
+    person.say("StartRoutineIntent", routine="desk")
+    person.say("AMAZON.NextIntent")
+    place = HEADING.search(words(person)).groups()
+    person.say("AMAZON.StopIntent")
+    assert HEADING.search(person.say("AMAZON.NextIntent")).groups() == place  # "ask limber coach to carry on"
+
+
+def test_a_symptom_said_while_paused_does_not_stop_a_stretch_that_is_not_playing(stored_talk):
+    person = stored_talk()
+    person.say("StartRoutineIntent", routine="desk")
+    person.say("AMAZON.PauseIntent")
+    said = person.say("RedFlagCheckIntent", symptom="my leg has gone numb")
+    assert said.startswith("Sit or lie down somewhere safe.") and "stop the stretch" not in said.lower()
+    said = person.say("RedFlagCheckIntent", symptom="I have a herniated disc")
+    assert "stretch there" not in said
+
+
+def test_i_cant_kneel_after_a_step_played_through_starts_the_next_stretch_off_the_floor(timed):
+    person = timed
+    person.say("StartRoutineIntent", routine="low back")
+    person.clock.wait(hold_end(person) + 5)
+    said = person.say("OffFloorIntent")
+    assert said.startswith("Here's a version off the floor. Stretch 2 of 7:")

@@ -91,6 +91,7 @@ _OPTIONAL_FIELDS = (
     "met", "preferences", "preferences_updated_at",
 )
 MET_CAP = 9  # more than "familiar" needs; keeps the record small and the count bounded
+FAMILIAR_AFTER = 2  # runs that met a stretch before it gets the short cue
 MAX_MET = 64  # stretches remembered (the content has 28)
 PREFERENCES = ("slower", "off_floor")
 GOAL_RANGE = (1, 7)
@@ -701,6 +702,23 @@ def note_met(profile: dict[str, Any], stretch_ids: list[str], now: datetime | No
         if not isinstance(sid, str) or not 0 < len(sid) <= MAX_ROUTINE_ID_LENGTH:
             raise ValueError(f"stretch id must be 1..{MAX_ROUTINE_ID_LENGTH} characters")
         met[sid] = min(met.get(sid, 0) + 1, MET_CAP)
+    updated, _ = _changed(profile, now)
+    updated["met"] = dict(sorted(met.items())[:MAX_MET])
+    return updated
+
+
+def mark_known(
+    profile: dict[str, Any], stretch_ids: list[str], now: datetime | None = None
+) -> dict[str, Any]:
+    """ "I know these": the stretches count as familiar from now on."""
+    met = dict(profile.get("met") or {})
+    short = [sid for sid in stretch_ids if met.get(sid, 0) < FAMILIAR_AFTER]
+    if not short:
+        return _copy(profile)
+    for sid in short:
+        if not isinstance(sid, str) or not 0 < len(sid) <= MAX_ROUTINE_ID_LENGTH:
+            raise ValueError(f"stretch id must be 1..{MAX_ROUTINE_ID_LENGTH} characters")
+        met[sid] = FAMILIAR_AFTER
     updated, _ = _changed(profile, now)
     updated["met"] = dict(sorted(met.items())[:MAX_MET])
     return updated

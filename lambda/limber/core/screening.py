@@ -44,6 +44,7 @@ CONTINUE_GENTLY = f"If you'd like, we can carry on gently with the routine. {CON
 ENDS_ROUTINE = ("emergency", "urgent")
 # Dizzy, faint, sick, a pop, sudden numbness mid-stretch: the body first, then the questions.
 STOP_AND_SIT = "Stop the stretch now, and sit or lie down somewhere safe."
+SIT_DOWN = "Sit or lie down somewhere safe."
 EASE_OUT = "Let's stop the stretch there, and ease out of it slowly."
 ADDED = "Thanks, I've added that."
 CLEAR_PLACE = "clear_place"  # storage forgets the saved place; nothing records why
@@ -129,11 +130,14 @@ def _stopped_here(library: Library, state: State, heard: Heard) -> tuple[State, 
     with a warning sign named, the stretch is left out, so carrying on never repeats it."""
     if not state.position:
         return state, None
+    mid_stretch = not state.position.paused  # a paused (or saved) place has no hold to stop
     if state.pending in ("pain", "pain_offer") or heard.signs:
         state = _leave_out(library, state)
     else:
         state = state.with_(position=replace(state.position, paused=True))
-    return state, STOP_AND_SIT if heard.stop_now else EASE_OUT
+    if heard.stop_now:
+        return state, STOP_AND_SIT if mid_stretch else SIT_DOWN
+    return state, EASE_OUT if mid_stretch else None
 
 
 def _answered(rules, answers) -> dict[str, str]:

@@ -32,6 +32,8 @@ class State:
     familiar: frozenset[str] = frozenset()  # stretch ids they know: a short cue, not the set-up
     slower: bool = False  # slower speech and wider gaps
     off_floor: bool = False  # routines in their chair-and-standing version
+    interrupt_told: bool = False  # "Alexa, stop / Alexa, that hurts" said this session
+    easier_for: str | None = None  # a stretch found too hard: its other side and sets go easier too
     # (request time, seconds into its speech when the hold ended) of the last step spoken, so
     # a pause after it finished resumes at the next step, not the same one again.
     played: tuple[str, float] | None = field(default=None, compare=False)
@@ -49,12 +51,12 @@ class State:
                 "paused": self.position.paused,
                 "skipped": self.position.skipped,
             }
-        for key in ("hold", "offer", "screen", "pending", "played"):
+        for key in ("hold", "offer", "screen", "pending", "played", "easier_for"):
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
         if self.familiar:
             data["familiar"] = sorted(self.familiar)
-        for key in ("slower", "off_floor"):
+        for key in ("slower", "off_floor", "interrupt_told"):
             if getattr(self, key):
                 data[key] = True
         return data
@@ -101,6 +103,8 @@ def from_session(attributes, library: Library) -> State:
         familiar=familiar,
         slower=attributes.get("slower") is True,
         off_floor=attributes.get("off_floor") is True,
+        interrupt_told=attributes.get("interrupt_told") is True,
+        easier_for=attributes.get("easier_for") if attributes.get("easier_for") in known else None,
         played=_played(attributes.get("played")),
         repairs=(problem,) if problem else (),
     )

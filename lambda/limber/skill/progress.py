@@ -173,6 +173,8 @@ def _apply(profile: dict, reply: Reply, today) -> dict:
             updated = progress.mark_disclaimer_heard(updated)
         elif event.startswith("met:"):
             updated = progress.note_met(updated, [event.split(":", 1)[1]])
+        elif event.startswith("known:"):
+            updated = progress.mark_known(updated, [event.split(":", 1)[1]])
         elif event == "preferences":
             for name in progress.PREFERENCES:
                 updated = progress.set_preference(updated, name, getattr(reply.state, name))
@@ -184,7 +186,7 @@ def _apply(profile: dict, reply: Reply, today) -> dict:
 # sentence from being said at every launch.
 PLAN_EVENTS = ("goal:", "avoided:", "reminder_offered")  # see _apply_plan_event
 STORED_EVENTS = (
-    "position", "hold", "disclaimer", "completed:", "repaired", "met:", "preferences", *PLAN_EVENTS
+    "position", "hold", "disclaimer", "completed:", "repaired", "met:", "known:", "preferences", *PLAN_EVENTS
 )
 CLEAR_PLACE = "clear_place"
 
@@ -265,7 +267,7 @@ def forget(handler_input) -> bool:
     return True
 
 
-FAMILIAR_AFTER = 2  # runs that met a stretch before it gets the short cue
+FAMILIAR_AFTER = progress.FAMILIAR_AFTER
 
 
 def with_saved_hold(handler_input, state: State) -> State:

@@ -16,8 +16,15 @@ from limber.core.reply import Reply
 from limber.core.routine import Position, steps_of
 from limber.core.ssml import Speech, speech
 from limber.core.state import State
-from limber.core.step_speech import hold_line_step, is_first_time, step_reprompt, step_speech
+from limber.core.step_speech import (
+    hold_line_step,
+    is_first_time,
+    step_reprompt,
+    step_speech,
+    variant_speech,
+)
 
+INTERRUPT_NOTE = "While I'm talking, you can say Alexa, stop, or Alexa, that hurts, at any moment."
 STEP_REPROMPT = "Say next to carry on, repeat to do that one again, or stop to finish for now."
 PAUSED_PROMPT = "Say resume to carry on, or stop to finish for now."
 
@@ -70,6 +77,8 @@ def deliver(
     # The same step again (repeat, resume) doesn't repeat who should skip it.
     again = same and state.position.step == index
     step = steps_of(routine)[index]
+    if said is None and state.easier_for == step.stretch.id:  # found too hard: both sides easier
+        said = variant_speech(routine, index, state.hold, "easier")
     if said is None:
         said = step_speech(
             routine,
@@ -80,14 +89,22 @@ def deliver(
             familiar=step.stretch.id in state.familiar and not full,
             hold_line=None if again else hold_line(state, routine, index),
         )
-    out = speech(*repair_notes(state), *lead).extend(said)
+    # The microphone is closed while a step plays: how to interrupt it is said before the
+    # first step of every session (a start says it in its introduction).
+    told = state.interrupt_told or any(INTERRUPT_NOTE in line for line in lead)
+    notes = () if told else (INTERRUPT_NOTE,)
+    out = speech(*repair_notes(state), *lead, *notes).extend(said)
     pending, asks, reprompt = state.pending, None, step_reprompt(routine, index)
     if question:
         pending, words = question
         out.say(words)
         asks, reprompt = pending, words
     new_state = state.with_(
-        position=Position(routine.id, index, skipped=skipped), offer=None, pending=pending, repairs=()
+        position=Position(routine.id, index, skipped=skipped),
+        offer=None,
+        pending=pending,
+        repairs=(),
+        interrupt_told=True,
     )
     # Only a changed place is worth a write: repeat and help leave storage alone.
     events: list[str] = ["position"] if new_state.position != state.position else []

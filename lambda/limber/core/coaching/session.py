@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from limber.core.coaching.deliver import deliver, knows_all, no_routine, step_prompt
+from limber.core.coaching.deliver import INTERRUPT_NOTE, deliver, knows_all, no_routine, step_prompt
 from limber.core.content import Library, Routine
 from limber.core.menu import choose_prompt, goodbye
 from limber.core.reply import Reply
@@ -21,7 +21,6 @@ from limber.core.state import State
 from limber.core.step_speech import exact_place, routine_minutes, step_speech
 from limber.core.timing import number_word
 
-INTERRUPT_NOTE = "While I'm talking, you can say Alexa, stop, or Alexa, that hurts, at any moment."
 # Who should skip a familiar stretch isn't said before it: this covers it, once, at the start.
 KNOWN_SKIPS = "As before, leave out any stretch you've been told to avoid."
 # "a quick one", "quick hip flexors", "a short back routine": the routine's five-minute version.

@@ -11,6 +11,7 @@ from limber.core.content import Library
 from limber.core.menu import choose_prompt
 from limber.core.questions import ask_again
 from limber.core.reply import Reply
+from limber.core.routine import next_index, steps_of
 from limber.core.ssml import speech
 from limber.core.state import State
 from limber.core.step_speech import same_place, variant_speech
@@ -34,13 +35,15 @@ def easier(library: Library, state: State) -> Reply:
         prompt = step_prompt(state)
         out = speech(NOT_YET_EASIER, "You can also say skip this one.", prompt)
         return Reply(out, state, reprompt=prompt)
-    return deliver(library, state, state.position.step, said=said)
+    stretch = routine.stretches[steps_of(routine)[state.position.step].stretch_number - 1]
+    return deliver(library, state.with_(easier_for=stretch.id), state.position.step, said=said)
 
 
-def off_floor(library: Library, state: State) -> Reply:
+def off_floor(library: Library, state: State, finished: bool = False) -> Reply:
     """ "I can't kneel", "I can't get down on the floor", "I'm in a wheelchair": the rest of the
-    routine in its chair-and-standing version, starting with this stretch's alternative; then
-    the offer to keep it that way (unless it is already the saved choice)."""
+    routine in its chair-and-standing version, starting with this stretch's alternative (the
+    next one's, when this step had played through: ``finished``); then the offer to keep it
+    that way (unless it is already the saved choice)."""
     ask = None if state.off_floor else ("off_floor", KEEP_OFF_FLOOR)
     chosen = state.with_(off_floor=True)
     if not state.position:
@@ -56,7 +59,10 @@ def off_floor(library: Library, state: State) -> Reply:
     if target is None or target.id == routine.id:
         prompt = step_prompt(state)
         return Reply(speech(OFF_FLOOR_ALREADY, prompt), state, reprompt=prompt)
-    index = same_place(routine, state.position.step, target)
+    here = state.position.step
+    if finished and next_index(routine, here) is not None:
+        here = next_index(routine, here)
+    index = same_place(routine, here, target)
     return deliver(
         library, chosen, index, "Here's a version off the floor.",
         routine=target, skipped=state.position.skipped, question=ask,
@@ -116,3 +122,31 @@ def full_setup(library: Library, state: State) -> Reply:
     if not state.position:
         return no_routine(library, state, "Start a routine and I'll talk you through each stretch.")
     return deliver(library, state, state.position.step, "Here it is in full.", full=True)
+
+
+def briefer(library: Library, state: State) -> Reply:
+    """ "Less talking", "I know this one": every stretch of this routine gets its short cue from
+    now on, this time and next; "how do I do this" still gives the whole set-up."""
+    if not state.position:
+        prompt = choose_prompt(library)
+        text = "Okay. Once you know a stretch, I keep it short: just its name and one key point."
+        return Reply(speech(text, prompt), state, reprompt=prompt)
+    routine = library.routine(state.position.routine_id)
+    ids = [s.id for s in routine.stretches]
+    prompt = step_prompt(state)
+    text = "Okay, shorter from now on. Say how do I do this any time for the whole set-up."
+    events = tuple(f"known:{sid}" for sid in ids if sid not in state.familiar)
+    chosen = state.with_(familiar=state.familiar | frozenset(ids))
+    return Reply(speech(text, prompt), chosen, reprompt=prompt, events=events)
+
+
+HARDER = (
+    "For more of a stretch, make the holds longer: say, make the holds longer. "
+    "Only ever go as far as a comfortable pull."
+)
+
+
+def harder(library: Library, state: State) -> Reply:
+    """ "That's too easy": the honest way to do more, longer holds, never a push into pain."""
+    prompt = step_prompt(state) if state.position else choose_prompt(library)
+    return ask_again(library, Reply(speech(HARDER, prompt), state, reprompt=prompt))

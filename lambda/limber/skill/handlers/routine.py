@@ -64,7 +64,13 @@ def start_turn(hi, routine_id: str | None, heard: str | None):
 
 @intent_turn("AMAZON.NextIntent")
 def next_step(hi):
-    return coaching.next_step(library(), state_of(hi))
+    state = state_of(hi)
+    if not state.position and not state.offer and not state.pending:
+        # "ask limber coach to carry on" in a new session: the saved place, if there is one
+        saved = progress.saved_position(progress.load(hi), request_time(hi), state)
+        if saved is not None:
+            return _resume_saved(hi, state, saved)
+    return coaching.next_step(library(), state)
 
 
 @intent_turn("AMAZON.PreviousIntent")
@@ -101,8 +107,11 @@ def resume(hi):
         return coaching.go_on(library(), state)
     if state.position:
         return coaching.resume(library(), state)
+    return _resume_saved(hi, state, progress.saved_position(progress.load(hi), request_time(hi), state))
+
+
+def _resume_saved(hi, state, saved):
     state = progress.with_saved_hold(hi, state)
-    saved = progress.saved_position(progress.load(hi), request_time(hi), state)
     reply = habits.resume_saved(library(), state, saved)
     return menu.with_disclaimer(reply) if progress.first_time(hi) else reply
 
@@ -169,7 +178,8 @@ def easier(hi):
 
 @intent_turn("OffFloorIntent")
 def off_floor(hi):
-    return coaching.off_floor(library(), progress.with_saved_hold(hi, state_of(hi)))
+    state = progress.with_saved_hold(hi, state_of(hi))
+    return coaching.off_floor(library(), state, finished=step_played_through(hi, state))
 
 
 @intent_turn("FloorAgainIntent")
@@ -190,6 +200,16 @@ def faster(hi):
 @intent_turn("HowToIntent")
 def how_to(hi):
     return coaching.full_setup(library(), state_of(hi))
+
+
+@intent_turn("BriefIntent")
+def briefer(hi):
+    return coaching.briefer(library(), progress.with_saved_hold(hi, state_of(hi)))
+
+
+@intent_turn("HarderIntent")
+def harder(hi):
+    return coaching.harder(library(), state_of(hi))
 
 
 @intent_turn("WhoShouldSkipIntent")
@@ -219,5 +239,7 @@ HANDLERS = [
     slower,
     faster,
     how_to,
+    briefer,
+    harder,
     who_should_skip,
 ]
