@@ -256,7 +256,9 @@ def test_the_reader_hears_only_what_was_said(said, known):
     assert {sign: heard.get(sign) for sign in watched} == {sign: known.get(sign) for sign in watched}
 
 
-@pytest.mark.parametrize("said", ["I have a slipped disc", "I slipped a disc", "my slipped disc is playing up"])
+@pytest.mark.parametrize(
+    "said", ["I have a slipped disc", "I slipped a disc", "my slipped disc is playing up"]
+)
 def test_a_slipped_disc_is_not_heard_as_a_fall(said):
     heard = read(said)
     assert heard.is_symptom and "recent_injury" not in heard.signs
