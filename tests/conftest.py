@@ -10,6 +10,9 @@ import pytest
 os.environ["LIMBER_STORE"] = "memory"
 os.environ.pop("LIMBER_SKILL_ID", None)
 
+# ``store`` and ``stored_talk``: the real skill on a SQLite store (tests/stored_skill.py).
+pytest_plugins = ["stored_skill"]
+
 
 @pytest.fixture(scope="session")
 def lambda_handler():

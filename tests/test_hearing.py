@@ -254,3 +254,16 @@ def test_the_reader_hears_only_what_was_said(said, known):
     heard = hear(said).known
     watched = ("pregnant", "not_improving_6_weeks", "recent_injury", "serious_accident", "saddle_numbness")
     assert {sign: heard.get(sign) for sign in watched} == {sign: known.get(sign) for sign in watched}
+
+
+@pytest.mark.parametrize(
+    "said", ["I have a slipped disc", "I slipped a disc", "my slipped disc is playing up"]
+)
+def test_a_slipped_disc_is_not_heard_as_a_fall(said):
+    heard = read(said)
+    assert heard.is_symptom and "recent_injury" not in heard.signs
+
+
+@pytest.mark.parametrize("said", ["I slipped on the ice", "I slipped", "I fell and slipped a disc"])
+def test_slipping_over_is_still_a_fall(said):
+    assert read(said).signs.get("recent_injury") == "y"

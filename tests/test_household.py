@@ -34,11 +34,6 @@ DAY = date(2024, 5, 8)
 
 
 @pytest.fixture
-def store(tmp_path):
-    return SqliteAdapter(tmp_path / "progress.sqlite3")
-
-
-@pytest.fixture
 def home(store):
     """``home(person_id)``: someone on this account's Echo; None: a voice Alexa doesn't know."""
     skill = build_skill(skill_id=None, persistence_adapter=store)

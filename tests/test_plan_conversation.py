@@ -10,17 +10,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from alexa import Conversation
 from limber.console.nlu import understand
 from limber.core import coaching, progress
 from limber.core.content import default_library
 from limber.core.menu import DISCLAIMER
 from limber.core.plan import REMINDER_QUESTION
 from limber.core.state import State
-from limber.skill.builder import build_skill
-from limber.skill.entry import handle_event
 from limber.storage import partition_key
-from limber.storage.sqlite import SqliteAdapter
 from reminders_api import reminders_api
 
 LIBRARY = default_library()
@@ -29,28 +25,16 @@ CONSENT = {"consentToken": "consent-token-from-alexa"}
 
 
 @pytest.fixture
-def store(tmp_path):
-    return SqliteAdapter(tmp_path / "progress.sqlite3")
-
-
-@pytest.fixture
-def talk(store):
-    skill = build_skill(skill_id=None, persistence_adapter=store)
-    handler = lambda event, context: handle_event(skill, event, context)  # noqa: E731
-    return lambda **options: Conversation(handler, **options)
-
-
-@pytest.fixture
 def api(tmp_path, monkeypatch):
     with reminders_api(tmp_path, monkeypatch) as running:
         yield running
 
 
-def allowing_reminders(talk, api):
+def allowing_reminders(stored_talk, api):
     """Someone on an Echo who has granted the reminders permission."""
 
     def person():
-        talk_ = talk(api_endpoint=api.url)
+        talk_ = stored_talk(api_endpoint=api.url)
         handler = talk_.handler
 
         def with_permission(event, context):
@@ -124,8 +108,8 @@ def test_nearby_phrases_keep_their_own_intents(said):
 # --- the goal -------------------------------------------------------------------------------
 
 
-def test_a_goal_is_said_back_stored_and_progress_answers_against_it(talk, store):
-    person = talk()
+def test_a_goal_is_said_back_stored_and_progress_answers_against_it(stored_talk, store):
+    person = stored_talk()
     person.launch()
     said = person.say("SetGoalIntent", count="3")
     assert "your goal is three days a week" in said
@@ -142,29 +126,29 @@ def test_a_goal_is_said_back_stored_and_progress_answers_against_it(talk, store)
 @pytest.mark.parametrize(
     ("count", "heard"), [("10", "every day"), ("0", "one day a week"), ("-2", "one day a week")]
 )
-def test_a_goal_out_of_range_is_clamped_and_said_so(talk, store, count, heard):
-    person = talk()
+def test_a_goal_out_of_range_is_clamped_and_said_so(stored_talk, store, count, heard):
+    person = stored_talk()
     said = person.say("SetGoalIntent", count=count)
     assert "from one to seven days a week" in said and f"made it {heard}" in said
     assert stored(store, person)["goal"] == (7 if heard == "every day" else 1)
 
 
-def test_every_day_is_a_goal_of_seven(talk, store):
-    person = talk()
+def test_every_day_is_a_goal_of_seven(stored_talk, store):
+    person = stored_talk()
     assert "your goal is every day" in person.say("DailyGoalIntent")
     assert stored(store, person)["goal"] == 7
 
 
-def test_without_a_number_it_asks_and_the_answer_sets_it(talk, store):
-    person = talk()
+def test_without_a_number_it_asks_and_the_answer_sets_it(stored_talk, store):
+    person = stored_talk()
     said = person.say("SetGoalIntent")
     assert "How many days a week" in said and not person.ended
     assert "goal" not in stored(store, person)
     assert "your goal is four days a week" in person.say("SetGoalIntent", count="4")
 
 
-def test_a_goal_set_mid_routine_keeps_the_place(talk, store):
-    person = talk()
+def test_a_goal_set_mid_routine_keeps_the_place(stored_talk, store):
+    person = stored_talk()
     person.say("StartRoutineIntent", routine="desk")
     place = stored(store, person)["position"]
     said = person.say("SetGoalIntent", count="2")
@@ -174,14 +158,14 @@ def test_a_goal_set_mid_routine_keeps_the_place(talk, store):
     assert stored(store, person)["position"]["step"] == place["step"] + 1
 
 
-def test_only_exercise_facts_are_stored(talk, store):
-    person = talk()
+def test_only_exercise_facts_are_stored(stored_talk, store):
+    person = stored_talk()
     person.launch()
     person.say("SetGoalIntent", count="3")
     person.say("StartRoutineIntent", routine="hips")
     person.say("EasierIntent")  # "that's too hard"
     profile = stored(store, person)
-    optional = {"goal", "goal_updated_at", "finished_at", "avoided_at", "reminder_offered"}
+    optional = {"goal", "goal_updated_at", "finished_at", "avoided_at", "reminder_offered", "met"}
     assert set(profile) - set(progress.new_profile()) - {"_version", "_repairs", "_basis"} <= optional
     assert list(profile["avoided_at"]) == [routine_id("Hip")]  # a routine id and a time, nothing else
 
@@ -189,8 +173,8 @@ def test_only_exercise_facts_are_stored(talk, store):
 # --- what launch suggests -------------------------------------------------------------------
 
 
-def test_a_returning_welcome_suggests_a_routine_in_under_thirty_words_and_yes_starts_it(talk):
-    person = talk()
+def test_a_returning_welcome_suggests_a_routine_in_under_thirty_words_and_yes_starts_it(stored_talk):
+    person = stored_talk()
     person.launch()
     run_to_the_end(person, "desk")
     person.say("AMAZON.NoIntent")
@@ -204,8 +188,8 @@ def test_a_returning_welcome_suggests_a_routine_in_under_thirty_words_and_yes_st
     assert HEADING.search(started).group(3) == suggested.stretches[0].name
 
 
-def test_suggestions_rotate_and_count_down_the_goal(talk):
-    person = talk()
+def test_suggestions_rotate_and_count_down_the_goal(stored_talk):
+    person = stored_talk()
     person.launch()
     person.say("SetGoalIntent", count="3")
     done = []
@@ -229,13 +213,13 @@ def test_suggestions_rotate_and_count_down_the_goal(talk):
     assert not any(LIBRARY.routine(i).name.lower() in welcome for i in done)
 
 
-def test_a_routine_found_too_hard_is_not_suggested(talk):
+def test_a_routine_found_too_hard_is_not_suggested(stored_talk):
     first = LIBRARY.routines[0]
-    control = talk()
+    control = stored_talk()
     control.launch()
     control.say("AMAZON.StopIntent")
     assert first.name.lower() in control.launch()  # never done: the first is suggested
-    person = talk()
+    person = stored_talk()
     person.launch()
     person.say("StartRoutineIntent", routine=first.synonyms[0])
     person.say("EasierIntent")
@@ -258,16 +242,16 @@ def test_a_mostly_skipped_finish_marks_the_routine_for_the_plan():
     assert not any(e.startswith("completed:") for e in reply.events)
 
 
-def test_the_first_welcome_is_unchanged_no_suggestion(talk):
-    welcome = talk().launch()
+def test_the_first_welcome_is_unchanged_no_suggestion(stored_talk):
+    welcome = stored_talk().launch()
     assert DISCLAIMER in welcome and "How about" not in welcome
 
 
 # --- the reminder, offered once ---------------------------------------------------------------
 
 
-def test_someone_with_a_goal_is_offered_a_reminder_once_and_yes_sets_it(talk, store, api):
-    person = allowing_reminders(talk, api)()
+def test_someone_with_a_goal_is_offered_a_reminder_once_and_yes_sets_it(stored_talk, store, api):
+    person = allowing_reminders(stored_talk, api)()
     person.launch()
     person.say("SetGoalIntent", count="3")
     finished = run_to_the_end(person)
@@ -290,8 +274,8 @@ def test_someone_with_a_goal_is_offered_a_reminder_once_and_yes_sets_it(talk, st
     assert len(api.reminders) == 1
 
 
-def test_no_is_remembered_and_never_asked_again(talk, store, api):
-    person = allowing_reminders(talk, api)()
+def test_no_is_remembered_and_never_asked_again(stored_talk, store, api):
+    person = allowing_reminders(stored_talk, api)()
     person.say("SetGoalIntent", count="2")
     assert run_to_the_end(person).endswith(REMINDER_QUESTION)
     said = person.say("AMAZON.NoIntent")
@@ -301,8 +285,8 @@ def test_no_is_remembered_and_never_asked_again(talk, store, api):
     assert stored(store, person)["reminder_offered"] is True
 
 
-def test_not_sure_and_help_ask_the_reminder_question_again(talk, api):
-    person = allowing_reminders(talk, api)()
+def test_not_sure_and_help_ask_the_reminder_question_again(stored_talk, api):
+    person = allowing_reminders(stored_talk, api)()
     person.say("SetGoalIntent", count="2")
     run_to_the_end(person)
     assert REMINDER_QUESTION in person.say("NotSureIntent") and not person.ended
@@ -310,8 +294,8 @@ def test_not_sure_and_help_ask_the_reminder_question_again(talk, api):
     assert "I'll remind you" in person.say("AMAZON.YesIntent")
 
 
-def test_without_the_permission_yes_brings_alexas_own_prompt(talk, api):
-    person = talk(api_endpoint=api.url)
+def test_without_the_permission_yes_brings_alexas_own_prompt(stored_talk, api):
+    person = stored_talk(api_endpoint=api.url)
     person.say("SetGoalIntent", count="2")
     run_to_the_end(person)
     person.say("AMAZON.YesIntent")
@@ -321,23 +305,23 @@ def test_without_the_permission_yes_brings_alexas_own_prompt(talk, api):
     assert not api.reminders and "screen" not in person.attributes
 
 
-def test_an_unknown_time_zone_asks_for_a_time_instead(talk, api):
+def test_an_unknown_time_zone_asks_for_a_time_instead(stored_talk, api):
     api.time_zone = "Not/AZone"
-    person = allowing_reminders(talk, api)()
+    person = allowing_reminders(stored_talk, api)()
     person.say("SetGoalIntent", count="2")
     run_to_the_end(person)
     assert "What time should I remind you" in person.say("AMAZON.YesIntent")
     assert not api.reminders
 
 
-def test_a_first_day_without_a_goal_is_not_asked(talk, api):
-    person = allowing_reminders(talk, api)()
+def test_a_first_day_without_a_goal_is_not_asked(stored_talk, api):
+    person = allowing_reminders(stored_talk, api)()
     finished = run_to_the_end(person)
     assert "next?" in finished and REMINDER_QUESTION not in finished
 
 
-def test_a_finish_on_a_later_day_brings_the_offer(talk, store, api):
-    person = allowing_reminders(talk, api)()
+def test_a_finish_on_a_later_day_brings_the_offer(stored_talk, store, api):
+    person = allowing_reminders(stored_talk, api)()
     run_to_the_end(person)
     person.say("AMAZON.NoIntent")
     key = key_of(person)
@@ -350,8 +334,8 @@ def test_a_finish_on_a_later_day_brings_the_offer(talk, store, api):
     assert run_to_the_end(person).endswith(REMINDER_QUESTION)
 
 
-def test_a_reminder_set_by_voice_means_it_is_never_offered(talk, store, api):
-    person = allowing_reminders(talk, api)()
+def test_a_reminder_set_by_voice_means_it_is_never_offered(stored_talk, store, api):
+    person = allowing_reminders(stored_talk, api)()
     person.say("SetGoalIntent", count="2")
     person.say("SetReminderIntent", time="08:00", days="every day")
     assert stored(store, person)["reminder_offered"] is True

@@ -165,7 +165,8 @@ def _moved_by(turn: Turn, steps: int) -> bool:
 
 
 def _starts(turn: Turn, name: str) -> bool:
-    routine = next((r for r in LIBRARY.routines if r.name.lower() == name.lower()), None)
+    versions = [*LIBRARY.routines, *LIBRARY.variants.values()]
+    routine = next((r for r in versions if r.name.lower() == name.lower()), None)
     assert routine, f"the corpus names no such routine: {name}"
     return (
         f"Let's do {routine.name}" in turn.speech
@@ -316,15 +317,33 @@ BEHAVIOURS: list[tuple[str, Callable[..., bool]]] = [
     (r"answers thanks in a line", lambda t: "You're welcome" in t.speech and t.stayed and not t.ended),
     (r"greets back", lambda t: t.speech.startswith("Hello") and t.stayed and not t.ended),
     (
-        r"answers honestly without skipping",
+        r"gives this stretch the easier way",
         lambda t: (
             t.stayed
+            and t.position
+            and t.position["step"] == t.was["step"]
             and "Skipping" not in t.speech
-            and "Sorry" not in t.speech
-            and re.search(r"easier version|comfortable", t.speech)
+            and re.search(r"An easier way|Let's make it easier", t.speech)
         ),
     ),
-    (r"offers a routine off the floor", lambda t: t.stayed and "in a chair and standing" in t.speech),
+    (
+        r"switches to the version off the floor",
+        lambda t: not t.ended
+        and t.position.get("routine") == f"{t.was['routine']}_no_floor"
+        and "version off the floor" in t.speech,
+    ),
+    (
+        r"offers routines off the floor",
+        lambda t: t.stayed and "chair or standing" in t.speech and t.after.get("pending") == "off_floor",
+    ),
+    (
+        r"gives the full set-up",
+        lambda t: t.stayed and "in full" in t.speech and t.position and t.position["step"] == t.was["step"],
+    ),
+    (r"says who should skip it", lambda t: t.stayed and re.search(r"Leave out the .+ if ", t.speech)),
+    (r"says every routine goes gently", lambda t: t.stayed and not t.position and "comfortable" in t.speech),
+    (r"goes back to the usual pace", lambda t: t.stayed and "usual pace" in t.speech),
+    (r"brings the floor stretches back", lambda t: t.stayed and "floor stretches are" in t.speech),
     (r"answers about pace", lambda t: t.stayed and "more slowly" in t.speech and "Sorry" not in t.speech),
     (
         r"says there's no such routine",

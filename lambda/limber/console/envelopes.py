@@ -133,6 +133,7 @@ class AlexaSession:
         self.check = check or (lambda response: response)
         self.attributes: dict = {}
         self.last: dict | None = None
+        self.clock: Callable[[], datetime] | None = None  # request timestamps; None: now
         self.new_session()
 
     def new_session(self) -> None:
@@ -154,6 +155,7 @@ class AlexaSession:
             skill_id=self.skill_id,
             interfaces=self.interfaces,
             api_endpoint=self.api_endpoint,
+            timestamp=self.clock() if self.clock else None,
         )
         response = self.check(self.handler(event, None))
         self.last = response

@@ -50,11 +50,20 @@ def where_we_are(library: Library, state: State) -> str | None:
     return place(library, state.position) if state.position else None
 
 
+def exact_place(library: Library, state: State) -> str | None:
+    """ "stretch 3 of 6 of Hip flexors, left side": the side too, so "resume" is no surprise."""
+    where = where_we_are(library, state)
+    if where:
+        step = steps_of(library.routine(state.position.routine_id))[state.position.step]
+        where += f", {step.side} side" if step.side != "both" else ""
+    return where
+
+
 def welcome_back(library: Library, state: State, *, stale: bool) -> Reply:
     """Launch with a saved place (already in ``state``): resume it, or after a week away,
     offer to start that routine over."""
     out = speech(*repair_notes(state))
-    where = where_we_are(library, state)
+    where = exact_place(library, state)
     if not stale:
         out.say(f"Welcome back. You stopped at {where}. Say resume to carry on, or choose another routine.")
         return Reply(out, state, reprompt="Say resume to carry on, or name another routine.")
@@ -147,10 +156,7 @@ def help_reply(library: Library, state: State) -> Reply:
 
 
 def goodbye(library: Library, state: State) -> Reply:
-    place = where_we_are(library, state)
-    if place:  # the exact side too, so "resume" is no surprise
-        step = steps_of(library.routine(state.position.routine_id))[state.position.step]
-        place += f", {step.side} side" if step.side != "both" else ""
+    place = exact_place(library, state)
     state = state.with_(offer=None, pending=None, screen=None)
     if place:
         out = speech(f"Okay, stopping at {place}. To carry on later, say, Alexa, ask limber coach to resume.")

@@ -43,7 +43,10 @@ Optional fields, present only once used (so a profile that never set them is unc
 ``goal`` (days a week, 1-7) with ``goal_updated_at``; ``finished_at`` and ``avoided_at``
 (routine id -> when it was last finished, and last skipped mostly or found too hard; the
 latest ``RECENT_ROUTINES`` of each); ``reminder_offered`` (True once the one-time offer of a
-reminder was made). Routine ids and times only: never why, never pain. And, at the top of an
+reminder was made); ``met`` (stretch id -> how many runs have met it, capped at ``MET_CAP``, so
+a familiar stretch gets a short cue); ``preferences`` ({"slower": True, "off_floor": True}, only
+the ones chosen) with ``preferences_updated_at``: how the person likes to be coached, never why.
+Routine ids and times only: never why, never pain. And, at the top of an
 account's record only, ``people``: a person's own profile (the same shape) under the SHA-256
 of the personId Alexa sends when it recognises the speaker (see limber.core.household); at
 most ``MAX_PEOPLE``, merged person by person with this same merge.
@@ -83,7 +86,14 @@ _FIELDS = (
     "disclaimer_heard",
 )
 # Present only once used; a record without them is complete (see the module doc).
-_OPTIONAL_FIELDS = ("goal", "goal_updated_at", "finished_at", "avoided_at", "reminder_offered", "people")
+_OPTIONAL_FIELDS = (
+    "goal", "goal_updated_at", "finished_at", "avoided_at", "reminder_offered", "people",
+    "met", "preferences", "preferences_updated_at",
+)
+MET_CAP = 9  # more than "familiar" needs; keeps the record small and the count bounded
+FAMILIAR_AFTER = 2  # runs that met a stretch before it gets the short cue
+MAX_MET = 64  # stretches remembered (the content has 28)
+PREFERENCES = ("slower", "off_floor")
 GOAL_RANGE = (1, 7)
 RECENT_ROUTINES = 12
 MAX_PEOPLE = 10
@@ -521,11 +531,48 @@ def _repair_optional(raw: dict[str, Any], profile: dict[str, Any], repairs: list
         profile["reminder_offered"] = True
     elif offered not in (None, False):
         repairs.append("reminder_offered: not true/false; cleared")
+    met = _repair_met(raw.get("met"), repairs)
+    if met:
+        profile["met"] = met
+    chosen = _repair_preferences(raw.get("preferences"), repairs)
+    if chosen is not None:
+        stamp = raw.get("preferences_updated_at")
+        profile["preferences"] = chosen
+        profile["preferences_updated_at"] = stamp if parse_timestamp(stamp) is not None else _EPOCH
     people = raw.get("people")
     if people is not None:
         kept = _repair_people(people, repairs)
         if kept:
             profile["people"] = kept
+
+
+def _repair_met(value: Any, repairs: list[str]) -> dict[str, int]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        repairs.append("met: not a mapping; cleared")
+        return {}
+    kept = {
+        key: min(int(count), MET_CAP)
+        for key, count in value.items()
+        if isinstance(key, str) and 0 < len(key) <= MAX_ROUTINE_ID_LENGTH
+        and _as_int(count) is not None and count > 0
+    }
+    if len(kept) < len(value):
+        repairs.append(f"met: dropped {len(value) - len(kept)} entries that were not counts")
+    return dict(sorted(kept.items())[:MAX_MET])
+
+
+def _repair_preferences(value: Any, repairs: list[str]) -> dict[str, bool] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        repairs.append("preferences: not a mapping; cleared")
+        return None
+    kept = {key: True for key in PREFERENCES if value.get(key) is True}
+    if any(key not in PREFERENCES or flag not in (True, False) for key, flag in value.items()):
+        repairs.append("preferences: dropped entries that were not known choices")
+    return kept
 
 
 def _repair_routine_times(value: Any, name: str, repairs: list[str]) -> dict[str, str]:
@@ -592,6 +639,17 @@ def _merge_optional(merged: dict[str, Any], mine: dict[str, Any], theirs: dict[s
             merged[name] = _latest(times, RECENT_ROUTINES)
     if theirs.get("reminder_offered") is True:
         merged["reminder_offered"] = True
+    met = dict(mine.get("met") or {})
+    for key, count in (theirs.get("met") or {}).items():
+        met[key] = max(count, met.get(key, 0))
+    if met:
+        merged["met"] = dict(sorted(met.items())[:MAX_MET])
+    later = "preferences" not in mine or _later(
+        theirs.get("preferences_updated_at"), mine.get("preferences_updated_at")
+    )
+    if "preferences" in theirs and later:
+        merged["preferences"] = dict(theirs["preferences"])
+        merged["preferences_updated_at"] = theirs["preferences_updated_at"]
     people = {**(theirs.get("people") or {}), **copy.deepcopy(mine.get("people") or {})}
     for key in set(mine.get("people") or {}) & set(theirs.get("people") or {}):
         people[key] = merge(mine["people"][key], theirs["people"][key])
@@ -634,6 +692,53 @@ def mark_reminder_offered(profile: dict[str, Any], now: datetime | None = None) 
         return _copy(profile)
     updated, _ = _changed(profile, now)
     updated["reminder_offered"] = True
+    return updated
+
+
+def note_met(profile: dict[str, Any], stretch_ids: list[str], now: datetime | None = None) -> dict[str, Any]:
+    """One more run has met each of these stretches (its set-up was heard in full or short)."""
+    met = dict(profile.get("met") or {})
+    for sid in stretch_ids:
+        if not isinstance(sid, str) or not 0 < len(sid) <= MAX_ROUTINE_ID_LENGTH:
+            raise ValueError(f"stretch id must be 1..{MAX_ROUTINE_ID_LENGTH} characters")
+        met[sid] = min(met.get(sid, 0) + 1, MET_CAP)
+    updated, _ = _changed(profile, now)
+    updated["met"] = dict(sorted(met.items())[:MAX_MET])
+    return updated
+
+
+def mark_known(
+    profile: dict[str, Any], stretch_ids: list[str], now: datetime | None = None
+) -> dict[str, Any]:
+    """ "I know these": the stretches count as familiar from now on."""
+    met = dict(profile.get("met") or {})
+    short = [sid for sid in stretch_ids if met.get(sid, 0) < FAMILIAR_AFTER]
+    if not short:
+        return _copy(profile)
+    for sid in short:
+        if not isinstance(sid, str) or not 0 < len(sid) <= MAX_ROUTINE_ID_LENGTH:
+            raise ValueError(f"stretch id must be 1..{MAX_ROUTINE_ID_LENGTH} characters")
+        met[sid] = FAMILIAR_AFTER
+    updated, _ = _changed(profile, now)
+    updated["met"] = dict(sorted(met.items())[:MAX_MET])
+    return updated
+
+
+def set_preference(
+    profile: dict[str, Any], name: str, chosen: bool, now: datetime | None = None
+) -> dict[str, Any]:
+    """Turn one coaching preference ("slower", "off_floor") on or off."""
+    if name not in PREFERENCES:
+        raise ValueError(f"a preference is one of {PREFERENCES}")
+    current = dict(profile.get("preferences") or {})
+    if current.get(name, False) == chosen and "preferences" in profile:
+        return _copy(profile)
+    if chosen:
+        current[name] = True
+    else:
+        current.pop(name, None)
+    updated, stamp = _changed(profile, now)
+    updated["preferences"], updated["preferences_updated_at"] = current, stamp
     return updated
 
 

@@ -12,6 +12,8 @@ and clear the saved place (the "clear_place" event; nothing says why).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from limber.core import coaching
 from limber.core import routine as moves
 from limber.core.content import Library
@@ -25,7 +27,6 @@ from limber.core.questions import (
     ask_again,
 )
 from limber.core.reply import Card, Reply
-from limber.core.routine import Position
 from limber.core.ssml import Speech, speech
 from limber.core.state import State
 
@@ -43,6 +44,7 @@ CONTINUE_GENTLY = f"If you'd like, we can carry on gently with the routine. {CON
 ENDS_ROUTINE = ("emergency", "urgent")
 # Dizzy, faint, sick, a pop, sudden numbness mid-stretch: the body first, then the questions.
 STOP_AND_SIT = "Stop the stretch now, and sit or lie down somewhere safe."
+SIT_DOWN = "Sit or lie down somewhere safe."
 EASE_OUT = "Let's stop the stretch there, and ease out of it slowly."
 ADDED = "Thanks, I've added that."
 CLEAR_PLACE = "clear_place"  # storage forgets the saved place; nothing records why
@@ -128,12 +130,14 @@ def _stopped_here(library: Library, state: State, heard: Heard) -> tuple[State, 
     with a warning sign named, the stretch is left out, so carrying on never repeats it."""
     if not state.position:
         return state, None
+    mid_stretch = not state.position.paused  # a paused (or saved) place has no hold to stop
     if state.pending in ("pain", "pain_offer") or heard.signs:
         state = _leave_out(library, state)
     else:
-        here = state.position
-        state = state.with_(position=Position(here.routine_id, here.step, paused=True))
-    return state, STOP_AND_SIT if heard.stop_now else EASE_OUT
+        state = state.with_(position=replace(state.position, paused=True))
+    if heard.stop_now:
+        return state, STOP_AND_SIT if mid_stretch else SIT_DOWN
+    return state, EASE_OUT if mid_stretch else None
 
 
 def _answered(rules, answers) -> dict[str, str]:
@@ -236,7 +240,7 @@ def pain(library: Library, state: State, locale: str) -> Reply:
     if not state.position:
         out = speech("I'm sorry it hurts.", STRETCH_SAFETY, OFFER_SCREEN)
         return Reply(out, state.with_(pending="screen_offer"), reprompt=OFFER_SCREEN, asks="screen_offer")
-    held = Position(state.position.routine_id, state.position.step, paused=True)
+    held = replace(state.position, paused=True)
     asked = state.with_(position=held, pending="pain")
     return Reply(speech(PAIN_CHECK), asked, reprompt=PAIN_CHECK, asks="pain")
 
@@ -248,8 +252,10 @@ def _leave_out(library: Library, state: State) -> State:
     if not here:
         return state
     following = moves.next_stretch_index(library.routine(here.routine_id), here.step)
-    position = Position(here.routine_id, following, paused=True) if following is not None else None
-    return state.with_(position=position)
+    # Left out, so counted as skipped: the finish says honestly how much was done.
+    if following is None:
+        return state.with_(position=None)
+    return state.with_(position=replace(here, step=following, paused=True, skipped=here.skipped + 1))
 
 
 def answer_pending(library: Library, state: State, reply: str, locale: str) -> Reply:
@@ -282,9 +288,7 @@ def answer_pending(library: Library, state: State, reply: str, locale: str) -> R
         return Reply(speech("Okay.", prompt), cleared, reprompt=prompt)
     if state.pending == "continue":
         if yes and cleared.position:
-            here = cleared.position
-            paused = Position(here.routine_id, here.step, paused=True)
-            return coaching.resume(library, cleared.with_(position=paused))
+            return coaching.resume(library, cleared.with_(position=replace(cleared.position, paused=True)))
         return goodbye(library, cleared)
     if state.pending == "restart" and cleared.position:
         if yes:

@@ -15,7 +15,10 @@ from limber.core.routine import Position, clamp_hold, steps_of
 # Yes/no questions a turn can leave open: forget my data?, is it sharp/numb/tingling?,
 # shall I ask the warning-sign questions (in general, or after bad pain)?, carry on gently
 # after self-care advice?, start a week-old routine over?, a reminder (offered once, after a finish)?
-PENDING_QUESTIONS = ("delete", "pain", "screen_offer", "pain_offer", "continue", "restart", "reminder")
+PENDING_QUESTIONS = (
+    "delete", "pain", "screen_offer", "pain_offer", "continue", "restart", "reminder", "off_floor"
+)
+MAX_FAMILIAR = 64  # stretch ids carried in the session (the content has 28)
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,15 @@ class State:
     offer: str | None = None  # a routine id offered after finishing; "yes" starts it
     screen: dict | None = None  # a red-flag screen in progress (never stored)
     pending: str | None = None  # a yes/no question waiting for an answer, e.g. "delete"
+    # How this person likes to be coached, read from saved progress once per session:
+    familiar: frozenset[str] = frozenset()  # stretch ids they know: a short cue, not the set-up
+    slower: bool = False  # slower speech and wider gaps
+    off_floor: bool = False  # routines in their chair-and-standing version
+    interrupt_told: bool = False  # "Alexa, stop / Alexa, that hurts" said this session
+    easier_for: str | None = None  # a stretch found too hard: its other side and sets go easier too
+    # (request time, seconds into its speech when the hold ended) of the last step spoken, so
+    # a pause after it finished resumes at the next step, not the same one again.
+    played: tuple[str, float] | None = field(default=None, compare=False)
     repairs: tuple[str, ...] = field(default=(), compare=False)
 
     def with_(self, **changes) -> State:
@@ -39,9 +51,14 @@ class State:
                 "paused": self.position.paused,
                 "skipped": self.position.skipped,
             }
-        for key in ("hold", "offer", "screen", "pending"):
+        for key in ("hold", "offer", "screen", "pending", "played", "easier_for"):
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
+        if self.familiar:
+            data["familiar"] = sorted(self.familiar)
+        for key in ("slower", "off_floor", "interrupt_told"):
+            if getattr(self, key):
+                data[key] = True
         return data
 
 
@@ -71,11 +88,32 @@ def from_session(attributes, library: Library) -> State:
     offer = attributes.get("offer")
     screen = attributes.get("screen")
     pending = attributes.get("pending")
+    familiar = attributes.get("familiar")
+    known = {s.id for r in library.routines for s in r.stretches}
+    known |= {s.alternative for r in library.routines for s in r.stretches if s.alternative}
+    familiar = frozenset(
+        sid for sid in (familiar if isinstance(familiar, list) else [])[:MAX_FAMILIAR] if sid in known
+    )
     return State(
         position=position,
         hold=clamp_hold(hold) if hold else None,
         offer=offer if library.routine(offer) else None,
         screen=screen if isinstance(screen, dict) else None,
         pending=pending if pending in PENDING_QUESTIONS else None,
+        familiar=familiar,
+        slower=attributes.get("slower") is True,
+        off_floor=attributes.get("off_floor") is True,
+        interrupt_told=attributes.get("interrupt_told") is True,
+        easier_for=attributes.get("easier_for") if attributes.get("easier_for") in known else None,
+        played=_played(attributes.get("played")),
         repairs=(problem,) if problem else (),
     )
+
+
+def _played(raw) -> tuple[str, float] | None:
+    if not (isinstance(raw, list) and len(raw) == 2 and isinstance(raw[0], str) and len(raw[0]) <= 40):
+        return None
+    seconds = raw[1]
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= 3600:
+        return None
+    return raw[0], float(seconds)

@@ -6,7 +6,12 @@ resume). A second side gets only the set-up lines that change (the ones naming a
 later set none. A skip reason already explained earlier in the routine is said the second
 time without its explanation. Cues rotate through small sets of wordings, picked by the
 step's index, so consecutive steps never say the same sentence and a step's speech stays a
-pure function of (routine, step, hold, again), which is what lets it be cached.
+pure function of its arguments, which is what lets it be cached.
+
+Progressive disclosure: a stretch the person knows (``familiar``: met in earlier runs) gets
+its heading, its one-line cue and the quiet the body needs to get into position (every move
+the full set-up would have paused for), then "Starting now". No skip list (one line at the
+routine's start covers it), no what-to-feel: "how do I do this" gives the full version.
 """
 
 from __future__ import annotations
@@ -168,40 +173,90 @@ def step_reprompt(routine: Routine, index: int) -> str:
     return pick(REPROMPTS["stretch"], index)
 
 
+def is_first_time(step: Step) -> bool:
+    """The step where a stretch begins: its first side, first set."""
+    return step.set_number == 1 and step.side in ("left", "both")
+
+
+def cue_line(step: Step) -> str:
+    """The one key point a familiar stretch gets, for this side."""
+    other = {"left": "right", "right": "left"}.get(step.side, "")
+    cue = step.stretch.cue or step.stretch.setup[-1]
+    return cue.format(side=step.side, other=other)
+
+
+LONG_HOLD = 30  # seconds: a hold this long may carry one line of pain education
+HOLD_LINE_AT = 3.0  # seconds into the hold, once the person has settled
+
+
+def hold_line_step(routine: Routine, hold_preference: int | None) -> int | None:
+    """The one step of a run whose hold may carry a line about back pain: the first long hold
+    after the opening stretch (people are still settling in during the first)."""
+    for i, step in enumerate(steps_of(routine)):
+        hold = hold_for(step.stretch, hold_preference)
+        if step.stretch_number > 1 and hold is not None and hold >= LONG_HOLD:
+            return i
+    return None
+
+
 def step_speech(
-    routine: Routine, index: int, hold_preference: int | None, *, again: bool = False, slower: bool = False
+    routine: Routine,
+    index: int,
+    hold_preference: int | None,
+    *,
+    again: bool = False,
+    slower: bool = False,
+    familiar: bool = False,
+    hold_line: str | None = None,
 ) -> Speech:
     """A fresh copy of the step's speech: callers may add to it. ``again`` is for a step heard
     before (repeat, resume): who should skip it is not said a second time. ``slower`` is for
-    "slower please": slower speech and wider gaps, holds still exactly as long."""
-    return _step_speech(routine, index, hold_preference, again, slower).copy()
+    "slower please": slower speech and wider gaps, holds still exactly as long. ``familiar``:
+    the person knows this stretch (the short cue). ``hold_line``: one line said early in the
+    hold, in place of silence (only where it fits before the first cue)."""
+    return _step_speech(routine, index, hold_preference, again, slower, familiar, hold_line).copy()
 
 
 @lru_cache(maxsize=1024)
 def _step_speech(
-    routine: Routine, index: int, hold_preference: int | None, again: bool, slower: bool
+    routine: Routine,
+    index: int,
+    hold_preference: int | None,
+    again: bool,
+    slower: bool,
+    familiar: bool,
+    hold_line: str | None,
 ) -> Speech:
-    # A step's words depend only on the content, the hold, ``again`` and ``slower``: built once.
+    # A step's words depend only on these arguments: built once.
     step = steps_of(routine)[index]
     stretch = step.stretch
     rate, gaps = (SLOWER_RATE, SLOWER_GAPS) if slower else (1.0, 1.0)
     speech = Speech(rate).say(heading(routine, step))
     if stretch.sets > 1:
         speech.say(f"Set {number_word(step.set_number)} of {number_word(stretch.sets)}.")
-    first_time = step.set_number == 1 and step.side in ("left", "both")
-    if first_time and not again:  # before getting into position: who should leave this stretch out
-        speech.say(skip_sentence(routine, stretch, step.stretch_number))
+    first_time = is_first_time(step)
     if step.set_number > 1:
         speech.say(pick(LATER_SET, index))
-    for line, (_move, seconds) in zip(spoken_setup(step), setup_moves(routine, index), strict=True):
-        speech.say(line).pause(seconds * gaps)
+    moves = setup_moves(routine, index)
+    if familiar:
+        # The person knows the set-up: one key point, and the quiet every move still takes.
+        if step.set_number == 1 and (first_time or "{" in (stretch.cue or stretch.setup[-1])):
+            speech.say(cue_line(step))
+        speech.pause(sum(seconds for _move, seconds in moves) * gaps)
+    else:
+        if first_time and not again:  # before getting into position: who should leave it out
+            speech.say(skip_sentence(routine, stretch, step.stretch_number))
+        for line, (_move, seconds) in zip(spoken_setup(step), moves, strict=True):
+            speech.say(line).pause(seconds * gaps)
     hold = hold_for(stretch, hold_preference)
     # What to feel and the safety cue come before "Starting now": said inside the hold, a long
     # sentence would make the hold's length hang on the voice's speed (espeak is much faster).
-    if first_time:
+    if first_time and not familiar:
         speech.say(feel_sentence(stretch.feel, step.stretch_number), stretch.safety)
     speech.pause(GET_READY_SECONDS * gaps).say("Starting now.").mark("hold_start")
-    if hold is not None:
+    if hold is not None and hold_line and hold >= LONG_HOLD:
+        speech.extend(hold_speech(hold, index, rate, opening=(HOLD_LINE_AT, hold_line)))
+    elif hold is not None:
         speech.extend(hold_speech(hold, index, rate))
     else:
         speech.extend(reps_speech(stretch.reps, stretch.rep_seconds, rate))
@@ -312,11 +367,31 @@ def same_place(from_routine: Routine, index: int, to_routine: Routine) -> int:
     return following[0] if following else len(target) - 1
 
 
-def routine_seconds(routine: Routine, hold_preference: int | None = None) -> float:
-    """How long the whole routine takes, every step's speech and silence, from its own estimate."""
-    steps = range(len(steps_of(routine)))
-    return sum(step_speech(routine, i, hold_preference).estimated_seconds for i in steps)
+def routine_seconds(
+    routine: Routine,
+    hold_preference: int | None = None,
+    *,
+    familiar: frozenset[str] = frozenset(),
+    slower: bool = False,
+    first: int = 0,
+) -> float:
+    """How long the routine takes from step ``first`` to the end, every step's speech and
+    silence, from its own estimate, as this person will hear it."""
+    steps = steps_of(routine)
+    return sum(
+        step_speech(
+            routine, i, hold_preference, slower=slower, familiar=steps[i].stretch.id in familiar
+        ).estimated_seconds
+        for i in range(first, len(steps))
+    )
 
 
-def routine_minutes(routine: Routine, hold_preference: int | None = None) -> int:
-    return max(1, round(routine_seconds(routine, hold_preference) / 60))
+def routine_minutes(
+    routine: Routine,
+    hold_preference: int | None = None,
+    *,
+    familiar: frozenset[str] = frozenset(),
+    slower: bool = False,
+) -> int:
+    seconds = routine_seconds(routine, hold_preference, familiar=familiar, slower=slower)
+    return max(1, round(seconds / 60))

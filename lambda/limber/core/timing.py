@@ -52,8 +52,16 @@ def timed_speech(duration: float, cues: list[tuple[float, str]], rate: float = 1
     return speech
 
 
-def hold_speech(seconds: int, variant: int = 0, rate: float = 1.0) -> Speech:
-    return timed_speech(seconds, hold_cues(seconds, variant), rate)
+def hold_speech(
+    seconds: int, variant: int = 0, rate: float = 1.0, opening: tuple[float, str] | None = None
+) -> Speech:
+    """``opening``: (time, line) said early in the hold, only where it ends before the first cue."""
+    cues = hold_cues(seconds, variant)
+    if opening is not None:
+        at, line = opening
+        if cues and at + spoken_seconds(line, rate) + 1.0 <= cues[0][0]:
+            cues = [opening, *cues]
+    return timed_speech(seconds, cues, rate)
 
 
 def reps_speech(reps: int, rep_seconds: int, rate: float = 1.0) -> Speech:

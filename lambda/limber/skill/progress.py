@@ -27,9 +27,10 @@ from datetime import UTC, date, datetime
 from ask_sdk_core.exceptions import AttributesManagerException, PersistenceException
 
 from limber.core import plan, progress
+from limber.core.coaching import played_through
 from limber.core.content import default_library
 from limber.core.reply import Reply
-from limber.core.routine import Position
+from limber.core.routine import Position, steps_of
 from limber.core.state import State
 
 log = logging.getLogger("limber")
@@ -132,11 +133,21 @@ def loaded(handler_input) -> dict | None:
     return request[LOADED_KEY]
 
 
-def saved_position(profile: dict) -> Position | None:
+def saved_position(profile: dict, now: datetime | None = None, state: State | None = None) -> Position | None:
+    """The stored place. A place saved as a step was sent, and never paused, is past that
+    step once it had time to play through (the session ended after it): resuming starts the
+    next one, not the side already done. ``now``: this request's time."""
     position = profile.get("position")
     if not isinstance(position, dict):
         return None
-    return Position(position.get("routine_id"), position.get("step"), position.get("paused") is True)
+    place = Position(position.get("routine_id"), position.get("step"), position.get("paused") is True)
+    sent = progress.parse_timestamp(position.get("updated"))
+    library = default_library()
+    routine = library.routine(place.routine_id)
+    valid = routine is not None and isinstance(place.step, int) and 0 <= place.step < len(steps_of(routine))
+    if now is None or sent is None or not valid or place.paused:
+        return place
+    return played_through(library, place, (now - sent).total_seconds(), state or State())
 
 
 def is_stale(profile: dict) -> bool:
@@ -160,6 +171,13 @@ def _apply(profile: dict, reply: Reply, today) -> dict:
             updated = progress.set_hold_seconds(updated, reply.state.hold)
         elif event == "disclaimer":
             updated = progress.mark_disclaimer_heard(updated)
+        elif event.startswith("met:"):
+            updated = progress.note_met(updated, [event.split(":", 1)[1]])
+        elif event.startswith("known:"):
+            updated = progress.mark_known(updated, [event.split(":", 1)[1]])
+        elif event == "preferences":
+            for name in progress.PREFERENCES:
+                updated = progress.set_preference(updated, name, getattr(reply.state, name))
         updated = _apply_plan_event(updated, event)
     return {**{k: v for k, v in profile.items() if k.startswith("_")}, **updated}
 
@@ -167,7 +185,9 @@ def _apply(profile: dict, reply: Reply, today) -> dict:
 # "repaired": the stored record was fixed on read; writing it back stops the repair
 # sentence from being said at every launch.
 PLAN_EVENTS = ("goal:", "avoided:", "reminder_offered")  # see _apply_plan_event
-STORED_EVENTS = ("position", "hold", "disclaimer", "completed:", "repaired", *PLAN_EVENTS)
+STORED_EVENTS = (
+    "position", "hold", "disclaimer", "completed:", "repaired", "met:", "known:", "preferences", *PLAN_EVENTS
+)
 CLEAR_PLACE = "clear_place"
 
 
@@ -247,13 +267,25 @@ def forget(handler_input) -> bool:
     return True
 
 
+FAMILIAR_AFTER = progress.FAMILIAR_AFTER
+
+
 def with_saved_hold(handler_input, state: State) -> State:
-    """The session state with the stored hold preference, read once per session."""
-    if state.hold is None:
-        hold = load(handler_input).get("hold_seconds")
-        if isinstance(hold, int):
-            return state.with_(hold=hold)
-    return state
+    """The session state with the stored preferences (one read per session): the hold, the
+    stretches this person knows, slower speech, versions off the floor. A choice made in this
+    session and not saved (just for today) stays."""
+    profile = load(handler_input)
+    hold = profile.get("hold_seconds")
+    if state.hold is None and isinstance(hold, int):
+        state = state.with_(hold=hold)
+    met = profile.get("met") or {}
+    familiar = frozenset(sid for sid, count in met.items() if count >= FAMILIAR_AFTER)
+    chosen = profile.get("preferences") or {}
+    return state.with_(
+        familiar=state.familiar | familiar,
+        slower=state.slower or chosen.get("slower") is True,
+        off_floor=state.off_floor or chosen.get("off_floor") is True,
+    )
 
 
 def first_time(handler_input) -> bool:

@@ -11,7 +11,7 @@ from limber.core.reply import Reply
 from limber.core.ssml import speech
 from limber.skill import progress, screens
 from limber.skill.timezone import local_today
-from limber.skill.turn import STATE_KEY, state_of
+from limber.skill.turn import STATE_KEY, request_time, state_of
 
 REPLY_KEY = "limber_reply"
 DEFAULT_REPROMPT = "What would you like to do? You can say help."
@@ -22,6 +22,12 @@ def render(handler_input: HandlerInput, reply: Reply) -> Response:
     reply = close_unanswered(reply)
     reply = progress.settle(handler_input, reply, before, today=lambda: local_today(handler_input))
     attributes = handler_input.attributes_manager
+    sent = request_time(handler_input)
+    if isinstance(reply.display, dict) and reply.display.get("kind") == "step" and sent is not None:
+        # When this step was sent and when its hold ends in it: pause and stop use it to tell a
+        # step that played through from one cut short (limber.skill.turn.step_played_through).
+        stamp = sent.strftime("%Y-%m-%dT%H:%M:%SZ")
+        reply.state = reply.state.with_(played=(stamp, float(reply.display["timer_ends"])))
     attributes.request_attributes[REPLY_KEY] = reply
     attributes.request_attributes[STATE_KEY] = reply.state
     builder = handler_input.response_builder

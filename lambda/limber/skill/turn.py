@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest
@@ -62,3 +63,31 @@ def number_slot(handler_input: HandlerInput, name: str) -> int | None:
         return int(heard) if heard is not None else None
     except ValueError:
         return None
+
+
+def request_time(handler_input: HandlerInput) -> datetime | None:
+    """When Alexa sent this request (the envelope's timestamp), in UTC."""
+    stamp = getattr(handler_input.request_envelope.request, "timestamp", None)
+    if isinstance(stamp, str):
+        try:
+            stamp = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if not isinstance(stamp, datetime):
+        return None
+    return stamp.astimezone(UTC) if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def step_played_through(handler_input: HandlerInput, state: State) -> bool:
+    """Had the last step's hold ended when this request came? (Its reply holds the whole
+    hold, and the microphone is closed while it plays: a request after the hold's end was
+    said after "Release".)"""
+    if state.played is None or state.position is None:
+        return False
+    now = request_time(handler_input)
+    try:
+        sent = datetime.fromisoformat(state.played[0].replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    sent = sent.astimezone(UTC) if sent.tzinfo else sent.replace(tzinfo=UTC)
+    return now is not None and (now - sent).total_seconds() >= state.played[1]

@@ -196,6 +196,9 @@ def _found(said: _Said, cues) -> str | None:
     return "y" if "y" in marks else "u" if "u" in marks else "n" if marks else None
 
 
+LENGTH_WORDS = {"quick", "quicker", "short", "shorter", "brief", "fast"}
+
+
 def routine_phrases(library) -> dict[str, str]:
     """Each routine's name and synonyms, in the reader's words, with the routine's id."""
     out: dict[str, str] = {}
@@ -256,9 +259,16 @@ def read(
     if goal and about != "self":  # "my friend's back is stiff": about someone else, so the check
         return Heard("symptom", pain_only=True, **{**base, "entries": ("pain",)})
     phrase = " ".join(whole)
-    for name, routine_id in sorted((routines or {}).items(), key=lambda item: -len(item[0])):
-        if name and (phrase == name or f" {name} " in f" {phrase} "):
-            return Heard("routine", routine=routine_id, **base)
+    named = [
+        (name, routine_id)
+        for name, routine_id in sorted((routines or {}).items(), key=lambda item: -len(item[0]))
+        if name and (phrase == name or f" {name} " in f" {phrase} ")
+    ]
+    # "a quick back routine": "quick" names the short routine only when nothing else is named;
+    # beside another routine it asks for that one's quick version (limber.core.coaching).
+    named = [n for n in named if not set(n[0].split()) <= LENGTH_WORDS] or named
+    if named:
+        return Heard("routine", routine=named[0][1], **base)
     if goal:
         return Heard("goal", routine=goal, **base)
     number = _is_number(said)

@@ -8,7 +8,15 @@ from limber.core import coaching, habits, menu, screening
 from limber.core.hearing import read, routine_phrases
 from limber.skill import progress
 from limber.skill.handlers.base import intent_turn
-from limber.skill.turn import library, locale_of, number_slot, slot, state_of
+from limber.skill.turn import (
+    library,
+    locale_of,
+    number_slot,
+    request_time,
+    slot,
+    state_of,
+    step_played_through,
+)
 
 # Words about getting medical help: wherever an open slot hears them, they are a question for
 # the safety check, never a routine's name.
@@ -56,7 +64,13 @@ def start_turn(hi, routine_id: str | None, heard: str | None):
 
 @intent_turn("AMAZON.NextIntent")
 def next_step(hi):
-    return coaching.next_step(library(), state_of(hi))
+    state = state_of(hi)
+    if not state.position and not state.offer and not state.pending:
+        # "ask limber coach to carry on" in a new session: the saved place, if there is one
+        saved = progress.saved_position(progress.load(hi), request_time(hi), state)
+        if saved is not None:
+            return _resume_saved(hi, state, saved)
+    return coaching.next_step(library(), state)
 
 
 @intent_turn("AMAZON.PreviousIntent")
@@ -81,7 +95,8 @@ def start_over(hi):
 
 @intent_turn("AMAZON.PauseIntent")
 def pause(hi):
-    return coaching.pause(library(), state_of(hi))
+    state = state_of(hi)
+    return coaching.pause(library(), state, finished=step_played_through(hi, state))
 
 
 @intent_turn("AMAZON.ResumeIntent")
@@ -92,8 +107,12 @@ def resume(hi):
         return coaching.go_on(library(), state)
     if state.position:
         return coaching.resume(library(), state)
+    return _resume_saved(hi, state, progress.saved_position(progress.load(hi), request_time(hi), state))
+
+
+def _resume_saved(hi, state, saved):
     state = progress.with_saved_hold(hi, state)
-    reply = habits.resume_saved(library(), state, progress.saved_position(progress.load(hi)))
+    reply = habits.resume_saved(library(), state, saved)
     return menu.with_disclaimer(reply) if progress.first_time(hi) else reply
 
 
@@ -157,9 +176,45 @@ def easier(hi):
     return coaching.easier(library(), state_of(hi))
 
 
+@intent_turn("OffFloorIntent")
+def off_floor(hi):
+    state = progress.with_saved_hold(hi, state_of(hi))
+    return coaching.off_floor(library(), state, finished=step_played_through(hi, state))
+
+
+@intent_turn("FloorAgainIntent")
+def floor_again(hi):
+    return coaching.floor_again(library(), progress.with_saved_hold(hi, state_of(hi)))
+
+
 @intent_turn("SlowerIntent")
 def slower(hi):
-    return coaching.slower(library(), state_of(hi))
+    return coaching.slower(library(), progress.with_saved_hold(hi, state_of(hi)))
+
+
+@intent_turn("FasterIntent")
+def faster(hi):
+    return coaching.faster(library(), progress.with_saved_hold(hi, state_of(hi)))
+
+
+@intent_turn("HowToIntent")
+def how_to(hi):
+    return coaching.full_setup(library(), state_of(hi))
+
+
+@intent_turn("BriefIntent")
+def briefer(hi):
+    return coaching.briefer(library(), progress.with_saved_hold(hi, state_of(hi)))
+
+
+@intent_turn("HarderIntent")
+def harder(hi):
+    return coaching.harder(library(), state_of(hi))
+
+
+@intent_turn("WhoShouldSkipIntent")
+def who_should_skip(hi):
+    return coaching.who_should_skip(library(), state_of(hi))
 
 
 HANDLERS = [
@@ -179,5 +234,12 @@ HANDLERS = [
     which_side,
     whats_next,
     easier,
+    off_floor,
+    floor_again,
     slower,
+    faster,
+    how_to,
+    briefer,
+    harder,
+    who_should_skip,
 ]

@@ -108,7 +108,7 @@ def route(hi, heard: Heard):
         return screening.symptom(lib, state, heard, locale)
     here = state.position.routine_id if state.position else None
     if heard.kind in ("routine", "goal") and heard.routine and heard.routine != here:
-        return start_turn(hi, heard.routine, None)
+        return start_turn(hi, heard.routine, slot(hi, "symptom").heard)  # "quick ..." as said
     if heard.kind == "number" and state.position and not state.pending:
         return coaching.set_hold(lib, state, heard.number, None)
     return menu.fallback(lib, state, locale=locale)

@@ -14,7 +14,7 @@ from limber.core.ssml import speech
 from limber.skill import progress
 from limber.skill.handlers.base import TurnHandler, intent_turn, on_request
 from limber.skill.timezone import local_today
-from limber.skill.turn import library, locale_of, state_of
+from limber.skill.turn import library, locale_of, request_time, state_of, step_played_through
 
 ANSWERS = {"AMAZON.YesIntent": "yes", "AMAZON.NoIntent": "no", "NotSureIntent": "unsure"}
 
@@ -23,7 +23,8 @@ def _launch(hi):
     lib = library()
     profile = progress.load(hi)
     state = progress.with_saved_hold(hi, state_of(hi))
-    position, problem = habits.saved_place(lib, progress.saved_position(profile))
+    saved = progress.saved_position(profile, request_time(hi), state)
+    position, problem = habits.saved_place(lib, saved)
     repairs = [
         *state.repairs,
         *(["profile"] if profile.get("_repairs") else []),
@@ -68,13 +69,16 @@ def help_(hi):
 
 @intent_turn("AMAZON.StopIntent", "AMAZON.CancelIntent")
 def stop(hi):
-    return menu.goodbye(library(), state_of(hi))
+    state = state_of(hi)
+    return coaching.stop(library(), state, finished=step_played_through(hi, state))
 
 
 @intent_turn("AMAZON.YesIntent", "AMAZON.NoIntent", "NotSureIntent")
 def answer(hi):
     """Yes, no or not sure outside a screen: whatever question the last turn left open."""
     lib, state, said = library(), state_of(hi), ANSWERS[get_intent_name(hi)]
+    if state.pending == "off_floor":
+        return coaching.answer_off_floor(lib, state, said)
     if state.pending == "delete":
         if said == "unsure":  # deleting needs a clear yes
             return questions.ask_again(lib, Reply(speech("Please answer yes or no."), state))

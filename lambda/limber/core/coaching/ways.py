@@ -1,0 +1,152 @@
+"""A way for every body: an easier version, a version off the floor, slower speech, and the
+whole set-up on request. Choices that should last ("slower", "off the floor") go into the
+state and, through the "preferences" event, into saved progress: which choice, never why.
+"""
+
+from __future__ import annotations
+
+from limber.core.coaching.deliver import deliver, no_routine, step_prompt
+from limber.core.coaching.steps import _next
+from limber.core.content import Library
+from limber.core.menu import choose_prompt
+from limber.core.questions import ask_again
+from limber.core.reply import Reply
+from limber.core.routine import next_index, steps_of
+from limber.core.ssml import speech
+from limber.core.state import State
+from limber.core.step_speech import same_place, variant_speech
+
+NOT_YET_EASIER = "There isn't an easier version of this one, so go only as far as feels comfortable."
+KEEP_OFF_FLOOR = "Shall I keep to versions off the floor next time too? Say yes or no."
+FLOOR_BACK = "To use the floor stretches again, say, floor stretches."
+OFF_FLOOR_ALREADY = "This routine is already done in a chair and standing."
+
+
+def easier(library: Library, state: State) -> Reply:
+    """ "That's too hard": this step again, the easier way content gives for it."""
+    if not state.position:
+        lead = "Every routine goes gently, and you only go as far as feels comfortable."
+        lead += " If the floor is hard for you, say, I can't get down on the floor."
+        prompt = choose_prompt(library)
+        return Reply(speech(lead, prompt), state, reprompt=prompt)
+    routine = library.routine(state.position.routine_id)
+    said = variant_speech(routine, state.position.step, state.hold, "easier")
+    if said is None:
+        prompt = step_prompt(state)
+        out = speech(NOT_YET_EASIER, "You can also say skip this one.", prompt)
+        return Reply(out, state, reprompt=prompt)
+    stretch = routine.stretches[steps_of(routine)[state.position.step].stretch_number - 1]
+    return deliver(library, state.with_(easier_for=stretch.id), state.position.step, said=said)
+
+
+def off_floor(library: Library, state: State, finished: bool = False) -> Reply:
+    """ "I can't kneel", "I can't get down on the floor", "I'm in a wheelchair": the rest of the
+    routine in its chair-and-standing version, starting with this stretch's alternative (the
+    next one's, when this step had played through: ``finished``); then the offer to keep it
+    that way (unless it is already the saved choice)."""
+    ask = None if state.off_floor else ("off_floor", KEEP_OFF_FLOOR)
+    chosen = state.with_(off_floor=True)
+    if not state.position:
+        if ask is None:
+            prompt = choose_prompt(library)
+            out = speech("Every routine is already off the floor for you.", prompt)
+            return Reply(out, state, reprompt=prompt)
+        text = "Okay. I'll do every routine in a chair or standing."
+        return Reply(speech(text, KEEP_OFF_FLOOR), chosen.with_(pending="off_floor"),
+                     reprompt=KEEP_OFF_FLOOR, asks="off_floor")
+    routine = library.routine(state.position.routine_id)
+    target = library.variant(routine.id, "no_floor")
+    if target is None or target.id == routine.id:
+        prompt = step_prompt(state)
+        return Reply(speech(OFF_FLOOR_ALREADY, prompt), state, reprompt=prompt)
+    here = state.position.step
+    if finished and next_index(routine, here) is not None:
+        here = next_index(routine, here)
+    index = same_place(routine, here, target)
+    return deliver(
+        library, chosen, index, "Here's a version off the floor.",
+        routine=target, skipped=state.position.skipped, question=ask,
+    )
+
+
+def answer_off_floor(library: Library, state: State, said: str) -> Reply:
+    """The answer to "shall I keep to versions off the floor next time too?"; then on."""
+    state = state.with_(pending=None)
+    if said == "yes":
+        lead, events = f"Okay, I'll keep to them. {FLOOR_BACK}", ("preferences",)
+    else:
+        lead, events = "Okay, just for today.", ()
+    if state.position:
+        reply = _next(library, state)
+        reply.speech = speech(lead).extend(reply.speech)
+    else:
+        prompt = choose_prompt(library)
+        reply = Reply(speech(lead, prompt), state, reprompt=prompt)
+    reply.events = (*reply.events, *events)
+    return reply
+
+
+def floor_again(library: Library, state: State) -> Reply:
+    prompt = step_prompt(state) if state.position else choose_prompt(library)
+    if not state.off_floor:
+        return Reply(speech("Okay. The floor stretches are in.", prompt), state, reprompt=prompt)
+    text = "Okay. The floor stretches are back, from the next routine you start."
+    return Reply(speech(text, prompt), state.with_(off_floor=False), reprompt=prompt, events=("preferences",))
+
+
+def slower(library: Library, state: State) -> Reply:
+    """ "Slower please": slower speech and more time between set-up lines, from now on."""
+    if state.slower:
+        text = "I'm already at my slowest. You can say pause at any time, or hold for sixty seconds."
+        prompt = step_prompt(state) if state.position else choose_prompt(library)
+        return ask_again(library, Reply(speech(text, prompt), state, reprompt=prompt))
+    prompt = "Say repeat to do this one again more slowly, or next to carry on." if state.position else (
+        choose_prompt(library)
+    )
+    text = "Okay, I'll speak more slowly and leave more time, from now on."
+    reply = Reply(speech(text, prompt), state.with_(slower=True), reprompt=prompt, events=("preferences",))
+    return ask_again(library, reply)
+
+
+def faster(library: Library, state: State) -> Reply:
+    prompt = step_prompt(state) if state.position else choose_prompt(library)
+    if not state.slower:
+        return ask_again(library, Reply(speech("This is my usual pace.", prompt), state, reprompt=prompt))
+    reply = Reply(speech("Okay, back to my usual pace.", prompt), state.with_(slower=False), reprompt=prompt,
+                  events=("preferences",))
+    return ask_again(library, reply)
+
+
+def full_setup(library: Library, state: State) -> Reply:
+    """ "How do I do this", "tell me more": this step again with the whole set-up."""
+    if not state.position:
+        return no_routine(library, state, "Start a routine and I'll talk you through each stretch.")
+    return deliver(library, state, state.position.step, "Here it is in full.", full=True)
+
+
+def briefer(library: Library, state: State) -> Reply:
+    """ "Less talking", "I know this one": every stretch of this routine gets its short cue from
+    now on, this time and next; "how do I do this" still gives the whole set-up."""
+    if not state.position:
+        prompt = choose_prompt(library)
+        text = "Okay. Once you know a stretch, I keep it short: just its name and one key point."
+        return Reply(speech(text, prompt), state, reprompt=prompt)
+    routine = library.routine(state.position.routine_id)
+    ids = [s.id for s in routine.stretches]
+    prompt = step_prompt(state)
+    text = "Okay, shorter from now on. Say how do I do this any time for the whole set-up."
+    events = tuple(f"known:{sid}" for sid in ids if sid not in state.familiar)
+    chosen = state.with_(familiar=state.familiar | frozenset(ids))
+    return Reply(speech(text, prompt), chosen, reprompt=prompt, events=events)
+
+
+HARDER = (
+    "For more of a stretch, make the holds longer: say, make the holds longer. "
+    "Only ever go as far as a comfortable pull."
+)
+
+
+def harder(library: Library, state: State) -> Reply:
+    """ "That's too easy": the honest way to do more, longer holds, never a push into pain."""
+    prompt = step_prompt(state) if state.position else choose_prompt(library)
+    return ask_again(library, Reply(speech(HARDER, prompt), state, reprompt=prompt))
