@@ -802,9 +802,11 @@ def test_bundle_uses_its_precompiled_content_on_the_runtime_python(lambda_build)
 
 DATACLASS_COUNTS = """
 import importlib, json, pkgutil
+import gc
 import lambda_function
 from limber import dataclass_cache
-at_import = {"hits": dataclass_cache.hits, "misses": dataclass_cache.misses}
+at_import = {"hits": dataclass_cache.hits, "misses": dataclass_cache.misses,
+             "gc_on": gc.isenabled(), "frozen": gc.get_freeze_count()}
 import limber.core, limber.skill
 for package in (limber.core, limber.skill):
     for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
@@ -814,7 +816,7 @@ print(json.dumps({"at_import": at_import, "all": {"hits": dataclass_cache.hits,
 """
 
 
-def test_bundle_defines_its_dataclasses_from_build_time_code(lambda_build):
+def test_bundle_defines_its_dataclasses_from_build_time_code_and_freezes_init(lambda_build):
     python = build.runtime_python(build.lambda_python_version())
     folder = lambda_build / "lambda"
     assert (folder / "limber" / "dataclass_methods.cpython-312.marshal").is_file()
@@ -825,6 +827,8 @@ def test_bundle_defines_its_dataclasses_from_build_time_code(lambda_build):
     assert result.returncode == 0, result.stderr
     counts = json.loads(result.stdout)
     assert counts["at_import"]["hits"] > 50 and counts["at_import"]["misses"] == 0
+    # Init ran with the collector paused; its objects were frozen and the collector is back on.
+    assert counts["at_import"]["gc_on"] and counts["at_import"]["frozen"] > 10_000
     assert counts["all"]["hits"] > counts["at_import"]["hits"] and counts["all"]["misses"] == 0
 
 
