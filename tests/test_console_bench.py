@@ -299,3 +299,15 @@ def test_fast_through_the_real_console_shows_the_same_labels():
     slow, quick = limber(said, stdin=lines), limber("--fast", "20", said, stdin=lines)
     assert slow.returncode == quick.returncode == 0
     assert "[10 s]" in slow.stdout and slow.stdout == quick.stdout
+
+
+# --- time as on a device -----------------------------------------------------------------------
+
+
+def test_the_console_stamps_requests_as_if_each_answer_had_played():
+    """Nobody can speak before an Echo finishes a step, and the console prints it at once, so its
+    request times run ahead: a pause after a step resumes at the other side, as on a device."""
+    out = spoken(limber(stdin="start hip flexors\npause\nresume\n").stdout)
+    assert "left side" in out[1]
+    assert out[2].startswith("Limber: Paused. Next is stretch 1 of 7, right side.")
+    assert re.search(r"Stretch 1 of 7: [^,.]+, right side\.", out[3])

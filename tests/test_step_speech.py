@@ -195,3 +195,30 @@ def test_what_to_feel_is_said_once_per_stretch_before_the_hold(routine):
         assert (phrase in text) == first, f"{routine.id} step {index}"
         if first:
             assert text.index(phrase) < text.index("Starting now.")
+
+
+@pytest.mark.parametrize("routine", default_library().routines, ids=lambda r: r.id)
+def test_a_hold_carrying_a_line_is_still_exactly_as_long(routine):
+    from limber.core.pain_education import hold_lines
+    from limber.core.routine import hold_for
+    from limber.core.step_speech import hold_line_step
+
+    index = hold_line_step(routine, None)
+    assert index is not None
+    hold = hold_for(steps_of(routine)[index].stretch, None)
+    for line in hold_lines():
+        speech = step_speech(routine, index, None, hold_line=line)
+        assert line in speech.ssml()
+        assert speech.marks["hold_end"] - speech.marks["hold_start"] == pytest.approx(hold, abs=0.05)
+
+
+@pytest.mark.parametrize("routine", default_library().routines, ids=lambda r: r.id)
+def test_a_familiar_step_keeps_the_quiet_of_every_move_and_drops_the_words(routine):
+    for index in range(len(steps_of(routine))):
+        full, short = step_speech(routine, index, None), step_speech(routine, index, None, familiar=True)
+        quiet = lambda s: sum(int(ms) for ms in re.findall(r'time="(\d+)ms"', s.ssml()))  # noqa: E731
+        assert quiet(short) == pytest.approx(quiet(full), abs=2)
+        assert len(short.ssml()) <= len(full.ssml())
+        assert short.marks["hold_end"] - short.marks["hold_start"] == pytest.approx(
+            full.marks["hold_end"] - full.marks["hold_start"], abs=0.01
+        )

@@ -14,7 +14,10 @@ closes the session (the skill gets SessionEndedRequest, reason EXCEEDED_MAX_REPR
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from limber.console.envelopes import AlexaSession, intent_request, speech_text
@@ -22,6 +25,7 @@ from limber.console.invocation import invocation_name, parse_invocation
 from limber.console.nlu import SESSION_END, Match, understand
 from limber.console.silence import REPROMPT, on_silence
 from limber.console.ssml_segments import to_display_text
+from limber.core.ssml import WORDS_PER_SECOND
 
 LAUNCH = {"type": "LaunchRequest"}
 
@@ -112,18 +116,48 @@ def explain(request: dict, match: Match | None) -> str:
     return " ".join(parts)
 
 
+BREAK = re.compile(r'<break time="(\d+)ms"/>')
+
+
+def heard_for(response: dict) -> float:
+    """Seconds an Echo takes to say a response: its words at Alexa's rate and its breaks."""
+    ssml = ((response.get("response") or {}).get("outputSpeech") or {}).get("ssml", "")
+    silence = sum(int(ms) for ms in BREAK.findall(ssml)) / 1000
+    return silence + len(re.sub(r"<[^>]+>", " ", ssml).split()) / WORDS_PER_SECOND
+
+
+class ListeningClock:
+    """The time a device would stamp on the next request. On an Echo nobody can answer before
+    a response has played (a step holds its whole hold); the console prints it at once (--text)
+    or plays its silences faster (--fast), so the clock runs ahead by the difference. The skill
+    reads these times to tell a step that played through from one cut short."""
+
+    def __init__(self):
+        self.ahead = 0.0
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=self.ahead)
+
+    def played(self, response: dict, took: float) -> None:
+        self.ahead += max(0.0, heard_for(response) - took)
+
+
 class Console:
     """One person at the console: lines in, responses out, silence handled as on an Echo."""
 
     def __init__(self, session: AlexaSession, output, *, explain_lines: bool = False, echo: bool = False):
         self.session, self.output, self.explain, self.echo = session, output, explain_lines, echo
         self.silences = 0
+        self.clock = ListeningClock()
+        session.clock = self.clock
 
     def send(self, request: dict, match: Match | None = None) -> dict:
         if self.explain:
             print(explain(request, match), flush=True)
         response = self.session.send(request)
+        started = time.monotonic()
         self.output.show(response)
+        self.clock.played(response, time.monotonic() - started)
         self.silences = 0
         return response
 

@@ -132,19 +132,16 @@ def list_routines(library: Library, state: State) -> Reply:
 def help_reply(library: Library, state: State) -> Reply:
     place = where_we_are(library, state)
     if place and state.position.paused:
-        text = (
-            f"You're paused at {place}. Say resume to do it, next to move on, or start over. "
-            "If something hurts, say that hurts, or ask, is this dangerous."
-        )
-        prompt = "Say resume, next, or start over."
+        text = f"You're paused at {place}. If something hurts, say that hurts, or ask, is this dangerous."
+        prompt = "Say resume to do it, next to move on, or start over."
     elif place:
         text = (
-            f"You're on {place}. Say next to move on, back for the previous one, repeat to do it "
-            "again, skip this one, or how many are left. You can say hold for 45 seconds, or make "
-            "the holds longer or shorter. Say pause to take a break. If something hurts, "
+            f"You're on {place}. Say back for the previous one, skip this one, or how many are left. "
+            "Say how do I do this for the whole set-up, that's too hard for an easier way, or "
+            "slower please. You can say hold for 45 seconds. If something hurts, "
             "say that hurts, or ask, is this dangerous."
         )
-        prompt = "Say next, back, repeat, or pause."
+        prompt = "Say next, repeat, or pause."
     else:
         text = (
             f"I coach you through stretches, one at a time, and time each hold. {routine_menu(library)} "

@@ -40,7 +40,7 @@ SKIP_OR_STOP = "say skip this one to move on, or stop to finish for today."
 AFTER_BAD_PAIN = f"Then leave this stretch out. {OFFER_QUESTION} Or {SKIP_OR_STOP}"
 LEAVE_IT_OUT = f"Okay. Please leave this stretch out: {SKIP_OR_STOP}"
 PAIN_CHECK = f"Stop there, and ease out of the stretch slowly. {PAIN_QUESTION} {YES_OR_NO}"
-CONTINUE_GENTLY = f"If you'd like, we can carry on gently with the routine. {CONTINUE_QUESTION}"
+CONTINUE_GENTLY = CONTINUE_QUESTION  # said once: "If you'd like, we can carry on..." repeated it
 ENDS_ROUTINE = ("emergency", "urgent")
 # Dizzy, faint, sick, a pop, sudden numbness mid-stretch: the body first, then the questions.
 STOP_AND_SIT = "Stop the stretch now, and sit or lie down somewhere safe."

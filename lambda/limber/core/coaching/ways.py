@@ -19,7 +19,10 @@ from limber.core.step_speech import same_place, variant_speech
 NOT_YET_EASIER = "There isn't an easier version of this one, so go only as far as feels comfortable."
 KEEP_OFF_FLOOR = "Shall I keep to versions off the floor next time too? Say yes or no."
 FLOOR_BACK = "To use the floor stretches again, say, floor stretches."
-OFF_FLOOR_ALREADY = "This routine is already done in a chair and standing."
+OFF_FLOOR_ALREADY = (
+    "This routine is already done in a chair and standing. If standing is hard for you, "
+    "say skip this one when a standing stretch comes."
+)
 
 
 def easier(library: Library, state: State) -> Reply:
