@@ -9,7 +9,7 @@ from limber.core.coaching.deliver import deliver, no_routine, step_prompt
 from limber.core.coaching.steps import _next
 from limber.core.content import Library
 from limber.core.menu import choose_prompt
-from limber.core.questions import ask_again
+from limber.core.questions import OFF_FLOOR_QUESTION, YES_OR_NO, ask_again
 from limber.core.reply import Reply
 from limber.core.routine import next_index, steps_of
 from limber.core.ssml import speech
@@ -17,7 +17,7 @@ from limber.core.state import State
 from limber.core.step_speech import same_place, variant_speech
 
 NOT_YET_EASIER = "There isn't an easier version of this one, so go only as far as feels comfortable."
-KEEP_OFF_FLOOR = "Shall I keep to versions off the floor next time too? Say yes or no."
+KEEP_OFF_FLOOR = f"{OFF_FLOOR_QUESTION} {YES_OR_NO}"
 FLOOR_BACK = "To use the floor stretches again, say, floor stretches."
 OFF_FLOOR_ALREADY = (
     "This routine is already done in a chair and standing. If standing is hard for you, "
