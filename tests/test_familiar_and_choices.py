@@ -297,3 +297,19 @@ def test_i_cant_kneel_after_a_step_played_through_starts_the_next_stretch_off_th
     person.clock.wait(hold_end(person) + 5)
     said = person.say("OffFloorIntent")
     assert said.startswith("Here's a version off the floor. Stretch 2 of 7:")
+
+
+def test_one_long_hold_of_a_new_persons_run_carries_one_line_about_back_pain(stored_talk):
+    from limber.core.pain_education import hold_lines
+
+    lines = hold_lines()
+    assert lines
+    person = stored_talk()
+    first = run_through(person, "hips")
+    carrying = [said for said in first if any(line in said for line in lines)]
+    assert len(carrying) == 1  # once per run at most
+    timed = carrying[0].split("Starting now.", 1)[1].split("Release.", 1)[0]
+    assert any(line in timed for line in lines)  # inside the hold, in place of silence
+    for _ in range(FAMILIAR_AFTER):
+        run_through(person, "hips")
+    assert not any(line in said for said in run_through(person, "hips") for line in lines)
