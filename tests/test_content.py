@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from limber.core.content import (
+    MAX_CUE_WORDS,
     ContentError,
     Library,
     Routine,
@@ -74,7 +75,7 @@ def routine_files() -> list[Path]:
 def spoken_fields(stretch: Stretch) -> dict[str, str]:
     """Every piece of a stretch that is read aloud, placeholders removed."""
     fields = {"name": stretch.name, "purpose": stretch.purpose, "feel": stretch.feel,
-              "safety": stretch.safety}
+              "safety": stretch.safety, "cue": PLACEHOLDER.sub("side", stretch.cue)}
     for i, step in enumerate(stretch.setup):
         fields[f"setup {i + 1}"] = PLACEHOLDER.sub("side", step)
     for i, item in enumerate(stretch.skip_if):
@@ -170,7 +171,7 @@ def test_spoken_text_is_plain_ascii_without_symbols_digits_or_abbreviations(libr
 
 def test_sentences_end_with_a_full_stop_and_skip_reasons_finish_a_sentence(library):
     for stretch in library.stretches.values():
-        for text in (stretch.purpose, stretch.feel, stretch.safety, *stretch.setup):
+        for text in (stretch.purpose, stretch.feel, stretch.safety, stretch.cue, *stretch.setup):
             assert text.endswith("."), f"{stretch.id}: {text!r}"
         # Spoken after "You should feel", so it names a sensation rather than addressing them.
         assert not re.match(r"(you|feel|it)\b", stretch.feel, re.I), f"{stretch.id}: feel"
@@ -188,6 +189,21 @@ def test_placeholders_appear_only_in_setup_and_only_on_two_sided_stretches(libra
         mentions_side = any(PLACEHOLDER.search(step) for step in stretch.setup)
         # A two-sided stretch must say which side; a one-position stretch cannot.
         assert mentions_side == (stretch.sides == ("left", "right")), stretch.id
+
+
+def test_every_stretch_has_a_short_cue_that_reads_for_each_side(library):
+    # Said right after "Stretch 3 of 7: name, left side." to someone who knows the stretch.
+    for stretch in library.stretches.values():
+        assert stretch.cue, f"{stretch.id}: no cue"
+        assert len(stretch.cue.split()) <= MAX_CUE_WORDS, f"{stretch.id}: {stretch.cue!r}"
+        assert stretch.cue[0].isupper() or stretch.cue.startswith("{"), stretch.id
+        if "{" in stretch.cue:
+            assert stretch.sides == ("left", "right"), stretch.id
+            left = stretch.cue.format(side="left", other="right")
+            right = stretch.cue.format(side="right", other="left")
+            assert left != right and "{" not in left + right, stretch.id
+    cue = library.stretches["knee_to_chest_stretch"].cue.format(side="left", other="right")
+    assert cue == "Hold behind the left thigh, with your right foot down."
 
 
 def test_setup_is_two_to_five_steps_within_the_speech_budget(library):
@@ -321,7 +337,7 @@ def test_round_trip_of_the_copy_still_loads(tree):
 
 
 @pytest.mark.parametrize(
-    "field", ["name", "purpose", "setup", "feel", "sides", "safety", "skip_if", "sources"]
+    "field", ["name", "cue", "purpose", "setup", "feel", "sides", "safety", "skip_if", "sources"]
 )
 def test_missing_field_is_named(tree, field):
     message = break_stretch(tree, "knee_to_chest_stretch", **{field: None})
@@ -403,6 +419,25 @@ def test_bad_placeholder_is_refused(tree, step):
     message = break_stretch(tree, "seated_twist", setup=["Sit tall.", step])
     assert names_stretch(message, "seated_twist")
     assert "field 'setup' has a bad placeholder" in message
+
+
+@pytest.mark.parametrize(
+    ("stretch_id", "cue", "expected"),
+    [
+        ("childs_pose", "Sit back only as far as feels easy, and keep breathing slowly and softly.",
+         "field 'cue' has 14 words, at most 12"),
+        ("childs_pose", "Sit back only as far as feels easy", "field 'cue' must end with a full stop"),
+        ("childs_pose", "Hold it for 10 breaths.", "field 'cue' must be plain ASCII words, no digits"),
+        ("childs_pose", "Reach your {side} arm.", "field 'cue' uses {side} but the stretch has no sides"),
+        ("seated_twist", "Turn to the {sid}.", "field 'cue' has a bad placeholder"),
+        ("seated_twist", "Turn to the {side.", "field 'cue' has a bad placeholder"),
+        ("seated_twist", "   ", "field 'cue' is empty"),
+    ],
+)
+def test_a_bad_cue_is_refused_with_what_is_wrong(tree, stretch_id, cue, expected):
+    message = break_stretch(tree, stretch_id, cue=cue)
+    assert names_stretch(message, stretch_id)
+    assert expected in message, message
 
 
 def test_side_placeholder_on_a_one_position_stretch_is_refused(tree):
@@ -544,11 +579,11 @@ def test_folder_without_routines_is_refused(tree):
 
 def test_a_skip_reason_said_twice_is_refused(tree):
     data = read(tree, "stretches", "childs_pose")
-    data["skip_if"] = [*data["skip_if"], "you have had a hip replacement and were told not to kneel"]
+    data["skip_if"] = [*data["skip_if"], "you mustn't bend a replaced hip at all, even kneeling"]
     write(tree, "stretches", "childs_pose", data)
     message = refusal(tree)
     assert names_stretch(message, "childs_pose")
-    assert "field 'skip_if' items 3 and 5 both begin 'you have had a hip replacement'" in message
+    assert "field 'skip_if' items 2 and 4 both begin 'you mustn't bend a replaced hip'" in message
 
 
 def test_a_stretch_in_an_unknown_position_is_refused(tree):

@@ -782,6 +782,7 @@ event = {"version": "1.0", "session": {"new": True, "sessionId": "s", "applicati
 speech = lambda_function.lambda_handler(event, None)["response"]["outputSpeech"]["ssml"]
 launch = compiled.source("library")
 rules.default_rules(), lexicon.default_lexicon(), pain_education.default_topics()
+pain_education.hold_lines()
 print(json.dumps({"speech": speech, "launch": launch, **{k: compiled.source(k) for k in compiled.KINDS}}))
 """
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from limber.core.coaching.ways import OFF_FLOOR_LEAD
 from limber.core.content import default_library
 from limber.core.routine import steps_of
 from limber.core.step_speech import cue_line, skip_reasons
@@ -121,7 +122,7 @@ def test_i_cant_kneel_switches_to_the_version_off_the_floor_and_yes_keeps_it(sto
     said = person.say("OffFloorIntent")  # "I can't kneel"
     routine = LIBRARY.routine("low_back_and_hips_no_floor")
     stretch = routine.stretches[1]
-    assert said.startswith("Here's a version off the floor. Stretch 2 of 7:") and stretch.name in said
+    assert said.startswith(f"{OFF_FLOOR_LEAD} Stretch 2 of 7:") and stretch.name in said
     assert said.endswith("Shall I keep to versions off the floor next time too? Say yes or no.")
     assert LIBRARY.movement.places[stretch.position].group != "floor"
     place = person.last["sessionAttributes"]["position"]
@@ -296,4 +297,20 @@ def test_i_cant_kneel_after_a_step_played_through_starts_the_next_stretch_off_th
     person.say("StartRoutineIntent", routine="low back")
     person.clock.wait(hold_end(person) + 5)
     said = person.say("OffFloorIntent")
-    assert said.startswith("Here's a version off the floor. Stretch 2 of 7:")
+    assert said.startswith(f"{OFF_FLOOR_LEAD} Stretch 2 of 7:")
+
+
+def test_one_long_hold_of_a_new_persons_run_carries_one_line_about_back_pain(stored_talk):
+    from limber.core.pain_education import hold_lines
+
+    lines = hold_lines()
+    assert lines
+    person = stored_talk()
+    first = run_through(person, "hips")
+    carrying = [said for said in first if any(line in said for line in lines)]
+    assert len(carrying) == 1  # once per run at most
+    timed = carrying[0].split("Starting now.", 1)[1].split("Release.", 1)[0]
+    assert any(line in timed for line in lines)  # inside the hold, in place of silence
+    for _ in range(FAMILIAR_AFTER):
+        run_through(person, "hips")
+    assert not any(line in said for said in run_through(person, "hips") for line in lines)

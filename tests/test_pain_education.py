@@ -13,9 +13,12 @@ from alexa_rules import check_response
 from limber.core.content import ContentError, content_dir
 from limber.core.pain_education import (
     MAX_ANSWER_WORDS,
+    MAX_HOLD_LINE_WORDS,
     answer_text,
     default_topics,
+    hold_lines,
     pain_education_reply,
+    parse_hold_lines,
     parse_topics,
     topic_for,
 )
@@ -91,4 +94,82 @@ def test_a_broken_topic_is_refused_with_its_field(change, message):
     data = tomllib.loads((content_dir() / "pain_education.toml").read_text(encoding="utf-8"))
     change(data["topics"][0])
     with pytest.raises(ContentError, match=re.escape(message)):
+        parse_topics(data)
+
+
+# --- hold lines: one short line of pain education inside a long hold ----------------------
+
+
+def shipped() -> dict:
+    return tomllib.loads((content_dir() / "pain_education.toml").read_text(encoding="utf-8"))
+
+
+def test_there_are_four_to_six_hold_lines_each_short_plain_general_and_sourced():
+    lines = hold_lines()
+    assert 4 <= len(lines) <= 6 and len(set(lines)) == len(lines)
+    assert hold_lines() is lines  # loaded once
+    for item in shipped()["hold_lines"]:
+        say = item["say"]
+        assert say in lines
+        assert len(say.split()) <= 16 and say.endswith("."), say
+        assert say.isascii() and not re.search(r"[0-9%/&()]", say), say
+        assert not VERDICTS.search(say), say
+        assert not re.search(r"\byour\b", say, re.I), say  # about backs in general, not theirs
+        assert item["sources"] and all(
+            s["url"].startswith("https://") and len(s["title"]) > 5 for s in item["sources"]
+        ), say
+
+
+def test_hold_lines_draw_on_the_evidence_the_answers_cite():
+    text = " ".join(hold_lines())
+    assert "doesn't by itself mean harm" in text  # hurt is not always harm
+    assert "staying active helps more than resting" in text
+    assert "within a few weeks" in text
+    assert "strong" in text
+    urls = {s["url"] for item in shipped()["hold_lines"] for s in item["sources"]}
+    cited = {s.url for t in TOPICS.values() for s in t.sources}
+    assert urls <= cited  # drawn from the evidence already cited for the answers
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda h: h.update(say="Backs are strong and most back pain eases within a few weeks of rest."
+                                " Keep going gently."),
+         f"field 'say' has 17 words, at most {MAX_HOLD_LINE_WORDS}"),
+        (lambda h: h.update(say="Backs are strong"), "field 'say' must end with a full stop"),
+        (lambda h: h.update(say="Most back pain eases within 6 weeks."), "no digits or symbols"),
+        (lambda h: h.update(say="Stretching is not dangerous."), "field 'say' says 'not dangerous'"),
+        (lambda h: h.update(say="Your pain is only stiffness."), "field 'say' says 'Your pain'"),
+        (lambda h: h.update(say="Gentle stretching will cure back pain."), "field 'say' says 'cure'"),
+        (lambda h: h.update(sources=[]), "field 'sources' needs at least one source"),
+        (lambda h: h.update(sources=[{"title": "A page"}]), "each source needs a title and a url"),
+        (lambda h: h.update(sources=[{"title": "A page", "url": "http://example.org"}]), "must start with https://"),
+        (lambda h: h.pop("say"), "field 'say' is missing or empty"),
+        (lambda h: h.update(when="halfway"), "field 'when' is not a known field"),
+    ],
+)
+def test_a_broken_hold_line_is_refused_with_its_field(change, message):
+    data = shipped()
+    change(data["hold_lines"][1])
+    with pytest.raises(ContentError, match=re.escape(message)) as caught:
+        parse_hold_lines(data)
+    assert str(caught.value).startswith("pain_education.toml: hold line 2: ")
+
+
+def test_a_missing_hold_lines_table_or_a_repeated_line_is_refused():
+    data = shipped()
+    del data["hold_lines"]
+    with pytest.raises(ContentError, match=re.escape("field 'hold_lines' needs at least one [[hold_lines]]")):
+        parse_hold_lines(data)
+    data = shipped()
+    data["hold_lines"].append(dict(data["hold_lines"][0]))
+    with pytest.raises(ContentError, match="repeats hold line 1"):
+        parse_hold_lines(data)
+
+
+def test_an_answer_with_a_verdict_is_refused_too():
+    data = shipped()
+    data["topics"][0]["answer"] = "It is nothing to worry about."
+    with pytest.raises(ContentError, match=re.escape("field 'answer' says 'nothing to worry'")):
         parse_topics(data)

@@ -2,9 +2,9 @@
 
 The Lambda bundle's ``content/`` carries ``precompiled.pickle`` beside the TOML files, written
 by ``scripts/build.py`` (``write``): it loads every kind exactly as the runtime would (the
-library, the triage rules, the symptom lexicon, the pain-education topics), so every check
-runs and a bad content file fails the build with the loader's own message, then pickles the
-objects. At runtime each ``default_*`` loader asks ``load(kind, folder, from_toml)`` first.
+library, the triage rules, the symptom lexicon, the pain-education topics and hold lines), so
+every check runs and a bad content file fails the build with the loader's own message, then
+pickles the objects. At runtime each ``default_*`` loader asks ``load(kind, folder, from_toml)`` first.
 
 Why a pickle, and not a generated module compiled to ``.pyc``: the objects are frozen
 dataclasses that share parts (every routine holds the one ``Movement``; a floor stretch holds
@@ -54,7 +54,7 @@ from typing import Any, TypeVar
 
 FILE = "precompiled.pickle"
 FORMAT = 1
-KINDS = ("library", "rules", "lexicon", "topics")
+KINDS = ("library", "rules", "lexicon", "topics", "hold_lines")
 PACKAGE = Path(__file__).resolve().parents[1]  # .../limber
 T = TypeVar("T")
 
@@ -147,7 +147,7 @@ def loaders(folder: Path) -> dict[str, Callable[[], Any]]:
     """Each kind's TOML loader, as its ``default_*`` calls it, for ``folder``."""
     from limber.core.content import load_library
     from limber.core.hearing.lexicon import load_lexicon
-    from limber.core.pain_education import load_topics
+    from limber.core.pain_education import load_hold_lines, load_topics
     from limber.core.triage.rules import load_rules
 
     return {
@@ -155,6 +155,7 @@ def loaders(folder: Path) -> dict[str, Callable[[], Any]]:
         "rules": lambda: load_rules(folder / "red_flags.toml"),
         "lexicon": lambda: load_lexicon(folder / "lexicon" / "symptoms.toml"),
         "topics": lambda: load_topics(folder),
+        "hold_lines": lambda: load_hold_lines(folder),
     }
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 SIDE_WORDS = ("left", "right", "both")
 CONTENT_HOLD_RANGE = (5, 120)  # what a content file may say; people choose 10-60 s
 REP_RANGE = (1, 30)
+MAX_CUE_WORDS = 12  # the cue is all a person who knows the stretch hears before the hold
 
 
 STRETCH_FIELDS = {
@@ -122,7 +123,7 @@ class Stretch:
     easier: Easier | None = None
     alternative: str | None = None  # a chair or standing stretch's id, for one done on the floor
     alternative_stretch: Stretch | None = None  # that stretch, filled in by load_library
-    cue: str = ""  # one key point, all a person who knows the stretch hears before the hold
+    cue: str = ""  # one key point, all a person who knows the stretch hears (required in files)
 
     @property
     def is_timed(self) -> bool:
@@ -277,6 +278,7 @@ def parse_stretch(data: dict, filename: str, movement: Movement | None = None) -
         raise ContentError(f"{where}: field 'setup' must say which side with {{side}}")
     skip_if = _strings(data, "skip_if", where)
     _no_repeated_reasons(skip_if, where)
+    cue = _cue(data, where, sides)
     position, setup_moves = _pacing(data, where, len(setup), movement)
     easier = _easier(data, where, required=movement is not None)
     alternative = _field(data, "alternative", str, where, required=False)
@@ -303,8 +305,29 @@ def parse_stretch(data: dict, filename: str, movement: Movement | None = None) -
         setup_moves=setup_moves,
         easier=easier,
         alternative=alternative,
-        cue=_field(data, "cue", str, where, required=False) or "",
+        cue=cue,
     )
+
+
+def _cue(data: dict, where: str, sides: tuple[str, ...]) -> str:
+    """One key point, said right after the heading ("Stretch 3 of 7: name, left side.") to a
+    person who knows the stretch: short, whole sentences, and only a two-sided stretch may name
+    the side with {side} and {other}."""
+    cue = _field(data, "cue", str, where).strip()
+    words = len(cue.split())
+    if words > MAX_CUE_WORDS:
+        raise ContentError(f"{where}: field 'cue' has {words} words, at most {MAX_CUE_WORDS}")
+    if not cue.endswith("."):
+        raise ContentError(f"{where}: field 'cue' must end with a full stop")
+    if not cue.isascii() or any(ch.isdigit() for ch in cue):
+        raise ContentError(f"{where}: field 'cue' must be plain ASCII words, no digits")
+    if ("{side}" in cue or "{other}" in cue) and sides == ("both",):
+        raise ContentError(f"{where}: field 'cue' uses {{side}} but the stretch has no sides")
+    try:
+        cue.format(side="left", other="right")
+    except (KeyError, IndexError, ValueError) as err:
+        raise ContentError(f"{where}: field 'cue' has a bad placeholder: {err}") from None
+    return cue
 
 
 def _easier(data: dict, where: str, *, required: bool) -> Easier | None:

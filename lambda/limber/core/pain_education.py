@@ -19,7 +19,14 @@ from limber.core.ssml import speech
 from limber.core.state import State
 
 MAX_ANSWER_WORDS = 60
+MAX_HOLD_LINE_WORDS = 16  # one short line inside a hold, never a talk
 FILE = "pain_education.toml"
+# What would judge the listener's own pain, or promise what no one can: never said.
+VERDICT = re.compile(
+    r"\b(your pain|your back is|you're fine|you are fine|not dangerous|nothing to worry|"
+    r"nothing serious|will go away|will get better|guarantee|cure)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -55,17 +62,64 @@ def _topic(item: dict, where: str, earlier: dict[str, Topic]) -> Topic:
     words = len(answer.split())
     if words > MAX_ANSWER_WORDS:
         raise ContentError(f"{where}: field 'answer' has {words} words, at most {MAX_ANSWER_WORDS}")
+    _no_verdict(answer, "answer", where)
     lower = isinstance(asked, list) and asked and all(isinstance(a, str) and a == a.lower() for a in asked)
     if not lower:
         raise ContentError(f"{where}: field 'asked' must list lower-case phrasings")
+    return Topic(tid, tuple(asked), answer.strip(), _sources(item, where))
+
+
+def _sources(item: dict, where: str) -> tuple[Source, ...]:
     sources = item.get("sources")
     if not isinstance(sources, list) or not sources:
         raise ContentError(f"{where}: field 'sources' needs at least one source")
     if not all(isinstance(s, dict) and isinstance(s.get("title"), str) and isinstance(s.get("url"), str)
                for s in sources):
         raise ContentError(f"{where}: each source needs a title and a url")
-    cited = tuple(Source(s["title"], s["url"]) for s in sources)
-    return Topic(tid, tuple(asked), answer.strip(), cited)
+    if not all(s["url"].startswith("https://") for s in sources):
+        raise ContentError(f"{where}: each source's url must start with https://")
+    return tuple(Source(s["title"], s["url"]) for s in sources)
+
+
+def _no_verdict(text: str, key: str, where: str) -> None:
+    found = VERDICT.search(text)
+    if found:
+        raise ContentError(
+            f"{where}: field '{key}' says '{found.group(0)}': speak of back pain in general, "
+            "never judge the listener's pain or promise an outcome"
+        )
+
+
+def parse_hold_lines(data: dict, filename: str = FILE) -> tuple[str, ...]:
+    """The ``[[hold_lines]]``: one short sourced line each, said inside a long hold."""
+    items = data.get("hold_lines")
+    if not isinstance(items, list) or not items:
+        raise ContentError(f"{filename}: field 'hold_lines' needs at least one [[hold_lines]] table")
+    lines: list[str] = []
+    for n, item in enumerate(items, start=1):
+        where = f"{filename}: hold line {n}"
+        if not isinstance(item, dict):
+            raise ContentError(f"{where} must be a table with say and sources")
+        unknown = sorted(set(item) - {"say", "sources"})
+        if unknown:
+            raise ContentError(f"{where}: field '{unknown[0]}' is not a known field")
+        say = item.get("say")
+        if not isinstance(say, str) or not say.strip():
+            raise ContentError(f"{where}: field 'say' is missing or empty")
+        say = say.strip()
+        words = len(say.split())
+        if words > MAX_HOLD_LINE_WORDS:
+            raise ContentError(f"{where}: field 'say' has {words} words, at most {MAX_HOLD_LINE_WORDS}")
+        if not say.endswith("."):
+            raise ContentError(f"{where}: field 'say' must end with a full stop")
+        if not say.isascii() or re.search(r"[0-9%/&()]", say):
+            raise ContentError(f"{where}: field 'say' must be plain ASCII words, no digits or symbols")
+        _no_verdict(say, "say", where)
+        _sources(item, where)
+        if say in lines:
+            raise ContentError(f"{where}: field 'say' repeats hold line {lines.index(say) + 1}")
+        lines.append(say)
+    return tuple(lines)
 
 
 def load_topics(folder: Path) -> dict[str, Topic]:
@@ -86,12 +140,24 @@ def default_topics() -> dict[str, Topic]:
     return compiled.load("topics", folder, lambda: load_topics(folder))
 
 
-def hold_lines() -> tuple[str, ...]:
-    """Short lines about back pain a long hold may carry (once per routine at most)."""
+def load_hold_lines(folder: Path) -> tuple[str, ...]:
     import tomllib  # here, not at the top: a bundle with precompiled content never needs it
 
-    data = tomllib.loads((content_dir() / FILE).read_text(encoding="utf-8"))
-    return tuple(item["say"] for item in data.get("hold_lines", ()) if isinstance(item, dict))
+    path = folder / FILE
+    try:
+        return parse_hold_lines(tomllib.loads(path.read_text(encoding="utf-8")))
+    except tomllib.TOMLDecodeError as err:
+        raise ContentError(f"{FILE}: not valid TOML: {err}") from None
+
+
+@lru_cache(maxsize=1)
+def hold_lines() -> tuple[str, ...]:
+    """Short lines about back pain a long hold may carry (once per routine at most), checked
+    like the answers: general, sourced, no verdict and no promise."""
+    from limber.core import compiled  # the bundle's precompiled content, if it is current
+
+    folder = content_dir()
+    return compiled.load("hold_lines", folder, lambda: load_hold_lines(folder))
 
 
 def _words(text: str) -> str:

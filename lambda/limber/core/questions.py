@@ -16,6 +16,7 @@ YES_OR_NO = "Say yes or no."
 PAIN_QUESTION = "Is the pain sharp or shooting, or do you have numbness or tingling?"
 CONTINUE_QUESTION = "Shall we carry on gently with the routine?"
 DELETE_QUESTION = "Should I delete all your saved progress?"
+OFF_FLOOR_QUESTION = "Shall I keep to versions off the floor next time too?"
 
 
 def open_question(state: State) -> str | None:
@@ -38,6 +39,7 @@ def question_text(library: Library, state: State, name: str) -> str:
         "pain_offer": OFFER_QUESTION,
         "continue": CONTINUE_QUESTION,
         "reminder": "Would you like a reminder to stretch at this time every day?",
+        "off_floor": OFF_FLOOR_QUESTION,
     }[name]
     return f"{text} {YES_OR_NO}"
 

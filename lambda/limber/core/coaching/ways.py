@@ -9,7 +9,7 @@ from limber.core.coaching.deliver import deliver, no_routine, step_prompt
 from limber.core.coaching.steps import _next
 from limber.core.content import Library
 from limber.core.menu import choose_prompt
-from limber.core.questions import ask_again
+from limber.core.questions import OFF_FLOOR_QUESTION, YES_OR_NO, ask_again
 from limber.core.reply import Reply
 from limber.core.routine import next_index, steps_of
 from limber.core.ssml import speech
@@ -17,8 +17,10 @@ from limber.core.state import State
 from limber.core.step_speech import same_place, variant_speech
 
 NOT_YET_EASIER = "There isn't an easier version of this one, so go only as far as feels comfortable."
-KEEP_OFF_FLOOR = "Shall I keep to versions off the floor next time too? Say yes or no."
+KEEP_OFF_FLOOR = f"{OFF_FLOOR_QUESTION} {YES_OR_NO}"
 FLOOR_BACK = "To use the floor stretches again, say, floor stretches."
+# The chair stretches say to skip them if the chair rolls: a wheelchair with its brakes on doesn't.
+OFF_FLOOR_LEAD = "Here's a version off the floor. In a wheelchair, put the brakes on first."
 OFF_FLOOR_ALREADY = (
     "This routine is already done in a chair and standing. If standing is hard for you, "
     "say skip this one when a standing stretch comes."
@@ -54,7 +56,7 @@ def off_floor(library: Library, state: State, finished: bool = False) -> Reply:
             prompt = choose_prompt(library)
             out = speech("Every routine is already off the floor for you.", prompt)
             return Reply(out, state, reprompt=prompt)
-        text = "Okay. I'll do every routine in a chair or standing."
+        text = "Okay. I'll do every routine in a chair or standing. In a wheelchair, put the brakes on first."
         return Reply(speech(text, KEEP_OFF_FLOOR), chosen.with_(pending="off_floor"),
                      reprompt=KEEP_OFF_FLOOR, asks="off_floor")
     routine = library.routine(state.position.routine_id)
@@ -67,7 +69,7 @@ def off_floor(library: Library, state: State, finished: bool = False) -> Reply:
         here = next_index(routine, here)
     index = same_place(routine, here, target)
     return deliver(
-        library, chosen, index, "Here's a version off the floor.",
+        library, chosen, index, OFF_FLOOR_LEAD,
         routine=target, skipped=state.position.skipped, question=ask,
     )
 
