@@ -196,6 +196,7 @@ def test_the_build_writes_a_file_the_bundle_uses(code_dir):
         ("red_flags.toml", "cap = ", "cap = 99 #", r"TriageContentError: red_flags\.toml: field 'cap'"),
         ("pain_education.toml", "answer = ", "answered = ", r"pain_education\.toml: topic .*'answered'"),
         ("lexicon/symptoms.toml", "cues = [", 'cues = ["", ', r"LexiconError: .*cue must be non-empty"),
+        ("pain_education.toml", "\nsay = ", "\nsaid = ", r"hold line 1: .*'said'"),
     ],
 )
 def test_a_build_with_broken_content_fails_with_the_loaders_message(code_dir, file, old, new, message):
