@@ -4,8 +4,11 @@
 
 Prints median microseconds per turn for a 20-turn routine conversation through
 ``lambda_handler`` and for the hello-world skill's LaunchRequest in the same process, with
-the ratio (target <= 2x); then cold start, a fresh process importing the handler and
-answering a LaunchRequest, for both (target <= 1.5x).
+the ratio (issue #15: <= 1.2x, and no slower than the samples-style skill); then cold start,
+a fresh process importing the handler and answering a LaunchRequest, for both. That cold start
+is the development tree's: with PYTHONDONTWRITEBYTECODE=1 every Limber module is compiled
+from source at each start, while the SDK's come with bytecode. The deployed bundle's cold
+start, with its build-time bytecode, content and dataclass methods, is bench/bundle.py's.
 """
 
 from __future__ import annotations
@@ -147,7 +150,7 @@ def main() -> None:
     worst_us = max(ours) * 1e6
     print(f"per turn   limber {ours_us:8.0f} us (median of {len(ours)}; slowest {worst_us:.0f} us)")
     print(f"           hello  {hello_us:8.0f} us (median of {len(hello)})")
-    print(f"           ratio  {ours_us / hello_us:8.2f}x   (target <= 2x)")
+    print(f"           ratio  {ours_us / hello_us:8.2f}x   (target <= 1.2x)")
     # The SDK's own cost grows with the envelope (intents, slots, entity resolutions,
     # session attributes): hello world answering Limber's own 20 envelopes isolates ours.
     print(
@@ -169,10 +172,11 @@ def main() -> None:
     cold_samples = cold_start("samples_style", args.cold_runs)
     print(
         f"cold start limber {cold_ours * 1e3:8.1f} ms "
-        f"(import + first LaunchRequest, median of {args.cold_runs})"
+        f"(import + first LaunchRequest, median of {args.cold_runs}; development tree, compiling its "
+        "sources: the bundle's is bench/bundle.py's)"
     )
     print(f"           hello  {cold_hello * 1e3:8.1f} ms")
-    print(f"           ratio  {cold_ours / cold_hello:8.2f}x   (target <= 1.5x)")
+    print(f"           ratio  {cold_ours / cold_hello:8.2f}x")
     print(
         f"           samples-style {cold_samples * 1e3:8.1f} ms; limber / it {cold_ours / cold_samples:.2f}x"
     )
