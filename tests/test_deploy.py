@@ -833,6 +833,22 @@ def test_bundle_defines_its_dataclasses_from_build_time_code_and_freezes_init(la
     assert counts["all"]["hits"] > counts["at_import"]["hits"] and counts["all"]["misses"] == 0
 
 
+def test_bundle_bench_runs_the_built_bundle_on_a_read_only_mount(lambda_build):
+    # bench/bundle.py's runner, once each way: the figures it reports come from a bundle that
+    # answered, on a mount it could not write to.
+    sys.path.insert(0, str(ROOT / "bench"))
+    import bundle as bench
+
+    python = build.runtime_python(build.lambda_python_version())
+    variant = bench.Variant(lambda_build / "lambda")
+    for as_lambda in (False, True):
+        figures = bench.run_read_only(variant, python, as_lambda, rounds=2)
+        assert figures["last_step"].startswith("<speak>Stretch ")
+        assert 0 < figures["import_ms"] < figures["cold_ms"] < figures["process_ms"]
+        assert figures["launch_us"] > 0 and figures["step_us"] > 0 and figures["max_rss_mb"] > 5
+    assert not (lambda_build / "lambda" / ".probe").exists()
+
+
 def test_build_stops_with_a_clear_message_without_the_runtime_python(tmp_path, monkeypatch):
     monkeypatch.delenv("LIMBER_LAMBDA_PYTHON", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))  # no python3.12 on it
