@@ -250,7 +250,11 @@ def test_a_pause_cut_short_then_stop_keeps_the_side_that_was_cut_short(timed):
 def test_forged_session_attributes_never_break_a_turn(stored_talk):
     person = stored_talk()
     person.say("StartRoutineIntent", routine="hips")
-    forged = {"familiar": [[1], {"a": 1}, "x"], "easier_for": ["x"], "played": ["9999-12-31T23:59:59-23:59", 5, 0]}
+    forged = {
+        "familiar": [[1], {"a": 1}, "x"],
+        "easier_for": ["x"],
+        "played": ["9999-12-31T23:59:59-23:59", 5, 0],
+    }
     for key, value in forged.items():
         person.attributes = {**person.attributes, key: value}
         assert "Sorry" not in person.say("AMAZON.PauseIntent")
@@ -353,3 +357,49 @@ def test_one_long_hold_of_a_new_persons_run_carries_one_line_about_back_pain(sto
     for _ in range(FAMILIAR_AFTER):
         run_through(person, "hips")
     assert not any(line in said for said in run_through(person, "hips") for line in lines)
+
+
+def test_off_the_floor_just_for_today_stays_unsaved_when_another_choice_is_saved(stored_talk, store):
+    person = stored_talk()
+    person.say("StartRoutineIntent", routine="low back")
+    person.say("OffFloorIntent")
+    person.say("AMAZON.NoIntent")  # just for today
+    person.say("SlowerIntent")
+    assert stored(store, person)["preferences"] == {"slower": True}
+
+
+def test_someone_off_the_floor_is_never_offered_a_floor_routine(stored_talk):
+    person = stored_talk()
+    person.say("StartRoutineIntent", routine="low back")
+    person.say("OffFloorIntent")
+    said = person.say("AMAZON.NoIntent")
+    while "Starting now" in said:
+        said = person.say("SkipStretchIntent")
+    assert "skipped most of it" in said
+    offered = LIBRARY.routine(person.last["sessionAttributes"]["offer"])
+    assert offered.id.endswith("_no_floor")
+    started = person.say("AMAZON.YesIntent")
+    assert started.startswith(f"Let's do {offered.name}")
+    quick = person.say("StartRoutineIntent", routine="a quick back routine")  # the floor is out today
+    assert "off the floor" in quick.split(":")[0]
+
+
+def test_how_do_i_do_this_after_too_hard_gives_the_full_version(stored_talk):
+    person = stored_talk()
+    person.say("StartRoutineIntent", routine="hips")
+    step = steps_of(LIBRARY.routine("hip_flexors"))[0]
+    person.say("EasierIntent")
+    full = person.say("HowToIntent")
+    assert step.stretch.easier.say not in full and step.stretch.setup[1].format(side="left") in full
+    person.say("StartRoutineIntent", routine="hips")  # a new run: no longer easier
+    assert step.stretch.easier.say not in words(person)
+
+
+def test_a_wheelchair_user_hears_brakes_on_and_how_to_leave_out_standing_stretches(stored_talk):
+    person = stored_talk()
+    person.say("StartRoutineIntent", routine="low back")
+    said = person.say("WheelchairIntent")
+    assert said.startswith(f"{OFF_FLOOR_LEAD} Put your brakes on") and "say skip this one" in said
+    menu = stored_talk()
+    menu.launch()
+    assert "brakes on" in menu.say("WheelchairIntent")
