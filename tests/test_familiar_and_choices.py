@@ -10,11 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from limber.core.coaching.session import KNOWN_SKIPS
 from limber.core.coaching.ways import OFF_FLOOR_LEAD
 from limber.core.content import default_library
+from limber.core.progress import FAMILIAR_AFTER
 from limber.core.routine import steps_of
 from limber.core.step_speech import cue_line, skip_reasons
-from limber.skill.progress import FAMILIAR_AFTER
 from stored_skill import stored
 
 LIBRARY = default_library()
@@ -55,7 +56,7 @@ def test_a_stretch_met_in_earlier_runs_gets_a_short_cue_and_the_full_set_up_on_r
 
     returning = run_through(person)
     assert len(returning) == len(first) == len(steps_of(routine))
-    assert "As before, leave out any stretch you've been told to avoid." in returning[0]
+    assert KNOWN_SKIPS in returning[0]
     assert "Alexa, that hurts" in returning[0]  # the way to interrupt is said at every start
     for step, now, before in zip(steps_of(routine), returning, first, strict=True):
         assert HEADING.search(now).group(3) == step.stretch.name
@@ -221,9 +222,45 @@ def test_stopping_after_a_side_played_through_comes_back_at_the_other_side(timed
 def test_a_session_that_ended_after_a_step_played_comes_back_at_the_next_step(timed):
     person = timed
     person.say("StartRoutineIntent", routine="hips")
-    person.end("EXCEEDED_MAX_REPROMPTS")  # they walked away after "Release."
+    person.clock.wait(hold_end(person) + 16)  # "Release.", then the reprompt went unanswered
+    person.end("EXCEEDED_MAX_REPROMPTS")
     person.clock.wait(3600)
     assert HEADING.search(person.say("AMAZON.ResumeIntent")).group(4) == "right"
+
+
+def test_alexa_exit_mid_hold_comes_back_at_the_same_side(timed):
+    person = timed
+    person.say("StartRoutineIntent", routine="hips")
+    person.clock.wait(5)
+    person.end("USER_INITIATED")  # "Alexa, exit" five seconds into the hold
+    person.clock.wait(3600)
+    assert HEADING.search(person.say("AMAZON.ResumeIntent")).group(4) == "left"
+
+
+def test_a_pause_cut_short_then_stop_keeps_the_side_that_was_cut_short(timed):
+    person = timed
+    person.say("StartRoutineIntent", routine="hips")
+    person.clock.wait(hold_end(person) - 10)
+    assert "left side" in person.say("AMAZON.PauseIntent")
+    person.clock.wait(15)
+    assert "left side" in person.say("AMAZON.StopIntent")
+    assert HEADING.search(person.say("AMAZON.ResumeIntent")).group(4) == "left"
+
+
+def test_forged_session_attributes_never_break_a_turn(stored_talk):
+    person = stored_talk()
+    person.say("StartRoutineIntent", routine="hips")
+    forged = {
+        "familiar": [[1], {"a": 1}, "x"],
+        "easier_for": ["x"],
+        "played": ["9999-12-31T23:59:59-23:59", 5, 0],
+    }
+    for key, value in forged.items():
+        person.attributes = {**person.attributes, key: value}
+        assert "Sorry" not in person.say("AMAZON.PauseIntent")
+        assert "Sorry" not in person.say("RedFlagCheckIntent", symptom="my leg has gone numb")
+        person.say("AMAZON.StopIntent")
+        person.say("StartRoutineIntent", routine="hips")
 
 
 def test_a_stop_mid_hold_comes_back_at_the_same_side_later(timed):
@@ -245,16 +282,22 @@ def test_too_hard_makes_the_other_side_easier_too(stored_talk):
     assert HEADING.search(other).group(4) == "right" and step.stretch.easier.say in other
 
 
-def test_less_talking_gives_every_stretch_its_short_cue_this_time_and_next(stored_talk, store):
+def test_less_talking_shortens_the_set_ups_but_never_drops_a_skip_list_not_yet_heard(stored_talk, store):
     routine = LIBRARY.routine("desk_reset")
     person = stored_talk()
     person.say("StartRoutineIntent", routine="desk")
     assert "shorter from now on" in person.say("BriefIntent")
-    said = person.say("AMAZON.NextIntent")
+    said = person.say("AMAZON.NextIntent")  # the first stretch's other side
     while "Starting now" in said:
-        assert not SKIP_LIST.search(said)
+        place = person.last["sessionAttributes"]["position"]
+        step = steps_of(routine)[place["step"]]
+        assert not any(line.format(side=step.side, other="") in said for line in step.stretch.setup[1:])
+        if step.set_number == 1 and step.side in ("left", "both"):  # never heard: still said
+            assert SKIP_LIST.search(said) and step.stretch.safety in said and cue_line(step) in said
         said = person.say("AMAZON.NextIntent")
-    assert all(stored(store, person)["met"][s.id] >= FAMILIAR_AFTER for s in routine.stretches)
+    met = stored(store, person)["met"]
+    assert met[routine.stretches[0].id] >= FAMILIAR_AFTER  # heard before "less talking": known
+    assert all(met[s.id] < FAMILIAR_AFTER for s in routine.stretches[1:])  # met once, this run
 
 
 def test_too_easy_offers_longer_holds_never_a_push(stored_talk):
@@ -314,3 +357,49 @@ def test_one_long_hold_of_a_new_persons_run_carries_one_line_about_back_pain(sto
     for _ in range(FAMILIAR_AFTER):
         run_through(person, "hips")
     assert not any(line in said for said in run_through(person, "hips") for line in lines)
+
+
+def test_off_the_floor_just_for_today_stays_unsaved_when_another_choice_is_saved(stored_talk, store):
+    person = stored_talk()
+    person.say("StartRoutineIntent", routine="low back")
+    person.say("OffFloorIntent")
+    person.say("AMAZON.NoIntent")  # just for today
+    person.say("SlowerIntent")
+    assert stored(store, person)["preferences"] == {"slower": True}
+
+
+def test_someone_off_the_floor_is_never_offered_a_floor_routine(stored_talk):
+    person = stored_talk()
+    person.say("StartRoutineIntent", routine="low back")
+    person.say("OffFloorIntent")
+    said = person.say("AMAZON.NoIntent")
+    while "Starting now" in said:
+        said = person.say("SkipStretchIntent")
+    assert "skipped most of it" in said
+    offered = LIBRARY.routine(person.last["sessionAttributes"]["offer"])
+    assert offered.id.endswith("_no_floor")
+    started = person.say("AMAZON.YesIntent")
+    assert started.startswith(f"Let's do {offered.name}")
+    quick = person.say("StartRoutineIntent", routine="a quick back routine")  # the floor is out today
+    assert "off the floor" in quick.split(":")[0]
+
+
+def test_how_do_i_do_this_after_too_hard_gives_the_full_version(stored_talk):
+    person = stored_talk()
+    person.say("StartRoutineIntent", routine="hips")
+    step = steps_of(LIBRARY.routine("hip_flexors"))[0]
+    person.say("EasierIntent")
+    full = person.say("HowToIntent")
+    assert step.stretch.easier.say not in full and step.stretch.setup[1].format(side="left") in full
+    person.say("StartRoutineIntent", routine="hips")  # a new run: no longer easier
+    assert step.stretch.easier.say not in words(person)
+
+
+def test_a_wheelchair_user_hears_brakes_on_and_how_to_leave_out_standing_stretches(stored_talk):
+    person = stored_talk()
+    person.say("StartRoutineIntent", routine="low back")
+    said = person.say("WheelchairIntent")
+    assert said.startswith(f"{OFF_FLOOR_LEAD} Put your brakes on") and "say skip this one" in said
+    menu = stored_talk()
+    menu.launch()
+    assert "brakes on" in menu.say("WheelchairIntent")

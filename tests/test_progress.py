@@ -385,3 +385,51 @@ def test_the_core_imports_no_sdk_or_aws_code():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=30)
+
+
+# --- how a person likes to be coached: stretches met, and their choices ----------------------
+
+T0 = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+
+
+def test_met_counts_grow_once_per_call_and_stop_at_the_cap():
+    profile = progress.new_profile()
+    for _ in range(progress.MET_CAP + 3):
+        profile = progress.note_met(profile, ["pelvic_tilt"])
+    assert profile["met"] == {"pelvic_tilt": progress.MET_CAP}
+    known = progress.mark_known(progress.new_profile(), ["knee_rolls", "cat_cow"])
+    assert known["met"] == {"knee_rolls": progress.FAMILIAR_AFTER, "cat_cow": progress.FAMILIAR_AFTER}
+    assert progress.mark_known(profile, ["pelvic_tilt"])["met"] == {"pelvic_tilt": progress.MET_CAP}
+
+
+def test_stored_met_counts_and_choices_are_repaired_one_by_one():
+    raw = {
+        **progress.new_profile(),
+        "met": {"pelvic_tilt": Decimal("3"), "cat_cow": "lots", "": 2, "x" * 99: 1, "knee_rolls": 999},
+        "preferences": {"slower": True, "off_floor": "yes", "why": "my knee"},
+        "preferences_updated_at": "not a time",
+    }
+    profile, repairs = migrate(raw)
+    assert profile["met"] == {"pelvic_tilt": 3, "knee_rolls": progress.MET_CAP}
+    assert type(profile["met"]["pelvic_tilt"]) is int  # DynamoDB hands numbers back as Decimal
+    assert profile["preferences"] == {"slower": True}  # only known choices, never free text
+    assert any(line.startswith("met:") for line in repairs)
+    assert any(line.startswith("preferences:") for line in repairs)
+
+
+def test_merging_keeps_the_most_met_and_the_later_choice():
+    mine = progress.set_preference(progress.note_met(progress.new_profile(), ["a"]), "slower", True, T0)
+    theirs = progress.note_met(progress.note_met(progress.new_profile(), ["a"]), ["a", "b"])
+    theirs = progress.set_preference(theirs, "off_floor", True, T0 + timedelta(minutes=1))
+    merged = progress.merge(mine, theirs)
+    assert merged["met"] == {"a": 2, "b": 1}
+    assert merged["preferences"] == {"off_floor": True}  # the later choice of the two records
+    assert progress.merge(theirs, mine)["preferences"] == {"off_floor": True}
+
+
+def test_a_choice_can_be_undone_and_unknown_ones_are_refused():
+    on = progress.set_preference(progress.new_profile(), "slower", True, T0)
+    off = progress.set_preference(on, "slower", False, T0 + timedelta(minutes=1))
+    assert off["preferences"] == {} and off["preferences_updated_at"] > on["preferences_updated_at"]
+    with pytest.raises(ValueError):
+        progress.set_preference(on, "reason", True)

@@ -8,6 +8,7 @@ dropped, with a note the skill can say, rather than trusted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 from limber.core.content import Library
 from limber.core.routine import Position, clamp_hold, steps_of
@@ -32,11 +33,12 @@ class State:
     familiar: frozenset[str] = frozenset()  # stretch ids they know: a short cue, not the set-up
     slower: bool = False  # slower speech and wider gaps
     off_floor: bool = False  # routines in their chair-and-standing version
+    brief: bool = False  # "less talking": short cues this session, skip lists and safety still said
     interrupt_told: bool = False  # "Alexa, stop / Alexa, that hurts" said this session
     easier_for: str | None = None  # a stretch found too hard: its other side and sets go easier too
-    # (request time, seconds into its speech when the hold ended) of the last step spoken, so
-    # a pause after it finished resumes at the next step, not the same one again.
-    played: tuple[str, float] | None = field(default=None, compare=False)
+    # (request time, seconds into its speech when the hold ended, step index) of the last step
+    # sent, so a pause after it finished resumes at the next step, not the same one again.
+    played: tuple[str, float, int] | None = field(default=None, compare=False)
     repairs: tuple[str, ...] = field(default=(), compare=False)
 
     def with_(self, **changes) -> State:
@@ -56,7 +58,7 @@ class State:
                 data[key] = getattr(self, key)
         if self.familiar:
             data["familiar"] = sorted(self.familiar)
-        for key in ("slower", "off_floor", "interrupt_told"):
+        for key in ("slower", "off_floor", "brief", "interrupt_told"):
             if getattr(self, key):
                 data[key] = True
         return data
@@ -92,8 +94,11 @@ def from_session(attributes, library: Library) -> State:
     known = {s.id for r in library.routines for s in r.stretches}
     known |= {s.alternative for r in library.routines for s in r.stretches if s.alternative}
     familiar = frozenset(
-        sid for sid in (familiar if isinstance(familiar, list) else [])[:MAX_FAMILIAR] if sid in known
+        sid
+        for sid in (familiar if isinstance(familiar, list) else [])[:MAX_FAMILIAR]
+        if isinstance(sid, str) and sid in known
     )
+    easier_for = attributes.get("easier_for")
     return State(
         position=position,
         hold=clamp_hold(hold) if hold else None,
@@ -103,17 +108,27 @@ def from_session(attributes, library: Library) -> State:
         familiar=familiar,
         slower=attributes.get("slower") is True,
         off_floor=attributes.get("off_floor") is True,
+        brief=attributes.get("brief") is True,
         interrupt_told=attributes.get("interrupt_told") is True,
-        easier_for=attributes.get("easier_for") if attributes.get("easier_for") in known else None,
+        easier_for=easier_for if isinstance(easier_for, str) and easier_for in known else None,
         played=_played(attributes.get("played")),
         repairs=(problem,) if problem else (),
     )
 
 
-def _played(raw) -> tuple[str, float] | None:
-    if not (isinstance(raw, list) and len(raw) == 2 and isinstance(raw[0], str) and len(raw[0]) <= 40):
+def _played(raw) -> tuple[str, float, int] | None:
+    """(request time, seconds to the hold's end, step index) of the last step sent; anything
+    else is dropped (session attributes come back from the device, or from a forger)."""
+    if not (isinstance(raw, list) and len(raw) == 3 and isinstance(raw[0], str) and len(raw[0]) <= 40):
         return None
-    seconds = raw[1]
+    seconds, step = raw[1], raw[2]
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= 3600:
         return None
-    return raw[0], float(seconds)
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step < 10_000:
+        return None
+    try:
+        sent = datetime.fromisoformat(raw[0].replace("Z", "+00:00"))
+        sent = sent.astimezone(UTC) if sent.tzinfo else sent.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        return None
+    return sent.strftime("%Y-%m-%dT%H:%M:%SZ"), float(seconds), step

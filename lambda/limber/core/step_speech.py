@@ -207,14 +207,17 @@ def step_speech(
     again: bool = False,
     slower: bool = False,
     familiar: bool = False,
+    brief: bool = False,
     hold_line: str | None = None,
 ) -> Speech:
     """A fresh copy of the step's speech: callers may add to it. ``again`` is for a step heard
     before (repeat, resume): who should skip it is not said a second time. ``slower`` is for
     "slower please": slower speech and wider gaps, holds still exactly as long. ``familiar``:
-    the person knows this stretch (the short cue). ``hold_line``: one line said early in the
-    hold, in place of silence (only where it fits before the first cue)."""
-    return _step_speech(routine, index, hold_preference, again, slower, familiar, hold_line).copy()
+    the person knows this stretch (the short cue). ``brief``: they asked for less talking, but
+    don't know it yet: the short cue, and still who should skip it and its safety line.
+    ``hold_line``: one line said early in the hold, in place of silence (only where it fits
+    before the first cue)."""
+    return _step_speech(routine, index, hold_preference, again, slower, familiar, brief, hold_line).copy()
 
 
 @lru_cache(maxsize=1024)
@@ -225,6 +228,7 @@ def _step_speech(
     again: bool,
     slower: bool,
     familiar: bool,
+    brief: bool,
     hold_line: str | None,
 ) -> Speech:
     # A step's words depend only on these arguments: built once.
@@ -238,21 +242,24 @@ def _step_speech(
     if step.set_number > 1:
         speech.say(pick(LATER_SET, index))
     moves = setup_moves(routine, index)
-    if familiar:
-        # The person knows the set-up: one key point, and the quiet every move still takes.
+    short = familiar or brief
+    if first_time and not again and not familiar:  # before getting into position: who should skip it
+        speech.say(skip_sentence(routine, stretch, step.stretch_number))
+    if short:
+        # One key point, and the quiet every move of the set-up still takes.
         if step.set_number == 1 and (first_time or "{" in (stretch.cue or stretch.setup[-1])):
             speech.say(cue_line(step))
         speech.pause(sum(seconds for _move, seconds in moves) * gaps)
     else:
-        if first_time and not again:  # before getting into position: who should leave it out
-            speech.say(skip_sentence(routine, stretch, step.stretch_number))
         for line, (_move, seconds) in zip(spoken_setup(step), moves, strict=True):
             speech.say(line).pause(seconds * gaps)
     hold = hold_for(stretch, hold_preference)
     # What to feel and the safety cue come before "Starting now": said inside the hold, a long
     # sentence would make the hold's length hang on the voice's speed (espeak is much faster).
+    if first_time and not short:
+        speech.say(feel_sentence(stretch.feel, step.stretch_number))
     if first_time and not familiar:
-        speech.say(feel_sentence(stretch.feel, step.stretch_number), stretch.safety)
+        speech.say(stretch.safety)
     speech.pause(GET_READY_SECONDS * gaps).say("Starting now.").mark("hold_start")
     if hold is not None and hold_line and hold >= LONG_HOLD:
         speech.extend(hold_speech(hold, index, rate, opening=(HOLD_LINE_AT, hold_line)))

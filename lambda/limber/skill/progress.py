@@ -22,15 +22,16 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from ask_sdk_core.exceptions import AttributesManagerException, PersistenceException
 
 from limber.core import plan, progress
-from limber.core.coaching import played_through
 from limber.core.content import default_library
 from limber.core.reply import Reply
-from limber.core.routine import Position, steps_of
+from limber.core.routine import Position, next_index
+from limber.core.ssml import Speech
 from limber.core.state import State
 
 log = logging.getLogger("limber")
@@ -133,21 +134,27 @@ def loaded(handler_input) -> dict | None:
     return request[LOADED_KEY]
 
 
-def saved_position(profile: dict, now: datetime | None = None, state: State | None = None) -> Position | None:
-    """The stored place. A place saved as a step was sent, and never paused, is past that
-    step once it had time to play through (the session ended after it): resuming starts the
-    next one, not the side already done. ``now``: this request's time."""
+def saved_position(profile: dict) -> Position | None:
     position = profile.get("position")
     if not isinstance(position, dict):
         return None
-    place = Position(position.get("routine_id"), position.get("step"), position.get("paused") is True)
-    sent = progress.parse_timestamp(position.get("updated"))
-    library = default_library()
-    routine = library.routine(place.routine_id)
-    valid = routine is not None and isinstance(place.step, int) and 0 <= place.step < len(steps_of(routine))
-    if now is None or sent is None or not valid or place.paused:
-        return place
-    return played_through(library, place, (now - sent).total_seconds(), state or State())
+    return Position(position.get("routine_id"), position.get("step"), position.get("paused") is True)
+
+
+def keep_place_at_end(handler_input, state: State, played_through: bool) -> None:
+    """The session ended mid-routine (the reprompt went unanswered, or "Alexa, exit"): keep the
+    place paused, at the next step when this one had played through, so a later resume
+    neither replays a side already done nor skips one cut short."""
+    if state.position is None or state.position.paused or state.screen is not None:
+        return
+    place = state.position
+    if played_through:
+        routine = default_library().routine(place.routine_id)
+        following = next_index(routine, place.step) if routine else None
+        place = replace(place, step=following) if following is not None else place
+    paused = replace(place, paused=True)
+    kept = Reply(Speech(), state.with_(position=paused), events=("position",))
+    settle(handler_input, kept, state, utc_today)
 
 
 def is_stale(profile: dict) -> bool:
@@ -175,8 +182,9 @@ def _apply(profile: dict, reply: Reply, today) -> dict:
             updated = progress.note_met(updated, [event.split(":", 1)[1]])
         elif event.startswith("known:"):
             updated = progress.mark_known(updated, [event.split(":", 1)[1]])
-        elif event == "preferences":
-            for name in progress.PREFERENCES:
+        elif event.startswith("preferences:"):  # only the choice this turn made ("just for today"
+            name = event.split(":", 1)[1]  # stays out of storage when another one is saved)
+            if name in progress.PREFERENCES:
                 updated = progress.set_preference(updated, name, getattr(reply.state, name))
         updated = _apply_plan_event(updated, event)
     return {**{k: v for k, v in profile.items() if k.startswith("_")}, **updated}
@@ -267,10 +275,7 @@ def forget(handler_input) -> bool:
     return True
 
 
-FAMILIAR_AFTER = progress.FAMILIAR_AFTER
-
-
-def with_saved_hold(handler_input, state: State) -> State:
+def with_saved_preferences(handler_input, state: State) -> State:
     """The session state with the stored preferences (one read per session): the hold, the
     stretches this person knows, slower speech, versions off the floor. A choice made in this
     session and not saved (just for today) stays."""
@@ -279,7 +284,7 @@ def with_saved_hold(handler_input, state: State) -> State:
     if state.hold is None and isinstance(hold, int):
         state = state.with_(hold=hold)
     met = profile.get("met") or {}
-    familiar = frozenset(sid for sid, count in met.items() if count >= FAMILIAR_AFTER)
+    familiar = frozenset(sid for sid, count in met.items() if count >= progress.FAMILIAR_AFTER)
     chosen = profile.get("preferences") or {}
     return state.with_(
         familiar=state.familiar | familiar,

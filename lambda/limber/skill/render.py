@@ -27,7 +27,8 @@ def render(handler_input: HandlerInput, reply: Reply) -> Response:
         # When this step was sent and when its hold ends in it: pause and stop use it to tell a
         # step that played through from one cut short (limber.skill.turn.step_played_through).
         stamp = sent.strftime("%Y-%m-%dT%H:%M:%SZ")
-        reply.state = reply.state.with_(played=(stamp, float(reply.display["timer_ends"])))
+        played = (stamp, float(reply.display["timer_ends"]), int(reply.display["step"]))
+        reply.state = reply.state.with_(played=played)
     attributes.request_attributes[REPLY_KEY] = reply
     attributes.request_attributes[STATE_KEY] = reply.state
     builder = handler_input.response_builder

@@ -75,19 +75,31 @@ def request_time(handler_input: HandlerInput) -> datetime | None:
             return None
     if not isinstance(stamp, datetime):
         return None
-    return stamp.astimezone(UTC) if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    try:
+        return stamp.astimezone(UTC) if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
+# Speech starts a little after the request's time (the skill's turn, then the voice), and a
+# real voice may be a little slower than the estimate: a step counts as played through only
+# this long after its hold's estimated end. Replaying a side is safer than skipping one.
+PLAYED_MARGIN = 3.0
 
 
 def step_played_through(handler_input: HandlerInput, state: State) -> bool:
     """Had the last step's hold ended when this request came? (Its reply holds the whole
     hold, and the microphone is closed while it plays: a request after the hold's end was
-    said after "Release".)"""
-    if state.played is None or state.position is None:
+    said after "Release".) Never for a paused place: the pause already decided."""
+    if state.played is None or state.position is None or state.position.paused:
+        return False
+    sent_at, hold_ends, step = state.played
+    if step != state.position.step:
         return False
     now = request_time(handler_input)
     try:
-        sent = datetime.fromisoformat(state.played[0].replace("Z", "+00:00"))
-    except ValueError:
+        sent = datetime.fromisoformat(sent_at.replace("Z", "+00:00"))
+        elapsed = (now - sent).total_seconds() if now is not None else None
+    except (ValueError, OverflowError, TypeError):
         return False
-    sent = sent.astimezone(UTC) if sent.tzinfo else sent.replace(tzinfo=UTC)
-    return now is not None and (now - sent).total_seconds() >= state.played[1]
+    return elapsed is not None and elapsed >= hold_ends + PLAYED_MARGIN

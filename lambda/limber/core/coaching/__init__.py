@@ -23,7 +23,6 @@ from limber.core.coaching.session import (
     answer_offer,
     finish,
     pause,
-    played_through,
     resume,
     speakable,
     start,
@@ -56,7 +55,7 @@ __all__ = [
     "INTERRUPT_NOTE", "PAUSED_PROMPT", "PAUSE_PROMPT", "PAUSE_REPROMPT", "STEP_REPROMPT",
     "answer_off_floor", "answer_offer", "briefer", "deliver", "describe_stretch", "done", "easier", "faster",
     "finish", "floor_again", "full_setup", "go_on", "harder", "how_many_left", "minutes_of", "next_step",
-    "off_floor", "pause", "played_through", "previous_step", "repeat_step", "resume",
+    "off_floor", "pause", "previous_step", "repeat_step", "resume",
     "routine_called", "seconds_from", "set_hold", "skip_stretch", "slower", "speakable", "start",
     "start_over", "step_prompt", "stop", "suggestion", "whats_next", "which_side", "who_should_skip",
 ]

@@ -49,7 +49,7 @@ def hold_line(state: State, routine: Routine, index: int) -> str | None:
     if knows_all(state, routine) or index != hold_line_step(routine, state.hold):
         return None
     lines = pain_education.hold_lines()
-    return lines[routine.order % len(lines)] if lines else None
+    return lines[(routine.order - 1) % len(lines)] if lines else None  # orders count from one
 
 
 def deliver(
@@ -77,7 +77,7 @@ def deliver(
     # The same step again (repeat, resume) doesn't repeat who should skip it.
     again = same and state.position.step == index
     step = steps_of(routine)[index]
-    if said is None and state.easier_for == step.stretch.id:  # found too hard: both sides easier
+    if said is None and not full and state.easier_for == step.stretch.id:  # too hard: both sides easier
         said = variant_speech(routine, index, state.hold, "easier")
     if said is None:
         said = step_speech(
@@ -87,6 +87,7 @@ def deliver(
             again=again or full,
             slower=state.slower,
             familiar=step.stretch.id in state.familiar and not full,
+            brief=state.brief and not full,
             hold_line=None if again else hold_line(state, routine, index),
         )
     # The microphone is closed while a step plays: how to interrupt it is said before the

@@ -118,7 +118,7 @@ def describe_stretch(library: Library, state: State) -> Reply:
     if not state.position:
         return no_routine(library, state, "Start a routine and I'll tell you about each stretch as we go.")
     stretch = steps_of(library.routine(state.position.routine_id))[state.position.step].stretch
-    skip = spoken_list(list(stretch.skip_if), "or")
+    skip = _reasons(stretch)
     text = f"The {stretch.name}. {stretch.purpose} {feel_sentence(stretch.feel)} Skip it if {skip}."
     prompt = step_prompt(state)
     return Reply(speech(text, prompt), state, reprompt=prompt)
@@ -165,7 +165,11 @@ def who_should_skip(library: Library, state: State) -> Reply:
         return no_routine(library, state, "Start a routine and I'll tell you who should skip each stretch.")
     routine = library.routine(state.position.routine_id)
     stretch = steps_of(routine)[state.position.step].stretch
-    reasons = list(dict.fromkeys(stretch.skip_if))
-    text = f"Leave out the {stretch.name} if {spoken_list(reasons, 'or')}."
+    text = f"Leave out the {stretch.name} if {_reasons(stretch)}. If something hurts, say, that hurts."
     prompt = step_prompt(state)
     return Reply(speech(text, prompt), state, reprompt=prompt)
+
+
+def _reasons(stretch) -> str:
+    """Every reason to leave ``stretch`` out, each once: on request the whole list is said."""
+    return spoken_list(list(dict.fromkeys(stretch.skip_if)), "or")

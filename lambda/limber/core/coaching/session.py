@@ -2,8 +2,10 @@
 
 A step's reply holds its whole hold, and the microphone is closed while it plays, so when
 someone pauses or stops the shell says whether the step had played through (``finished``:
-the request came after the hold's end). If it had, the place moves on to the next step, so
-resuming never replays a side already done; if the hold was cut short, it is done again.
+the request came after the hold's end, by the time stamped when the step was sent). If it
+had, the place moves on to the next step, so resuming never replays a side already done; if
+the hold was cut short, it is done again. A session that ends mid-routine is decided the same
+way by the shell (limber.skill.progress.keep_place_at_end).
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ from limber.core.reply import Reply
 from limber.core.routine import Position, next_index, steps_of
 from limber.core.ssml import speech
 from limber.core.state import State
-from limber.core.step_speech import exact_place, routine_minutes, step_speech
+from limber.core.step_speech import exact_place, routine_minutes
 from limber.core.timing import number_word
 
 # Who should skip a familiar stretch isn't said before it: this covers it, once, at the start.
-KNOWN_SKIPS = "As before, leave out any stretch you've been told to avoid."
+KNOWN_SKIPS = (
+    "As before, leave out any stretch that hurts or you've been told to avoid, "
+    "and stop for sharp pain, tingling or dizziness."
+)
 # "a quick one", "quick hip flexors", "a short back routine": the routine's five-minute version.
 QUICK = re.compile(r"\b(quick|quicker|short|shorter|five minutes?|5 minutes?|brief)\b")
 PAUSE_PROMPT = "Say resume to carry on now, or later say, Alexa, ask limber coach to resume."
@@ -39,10 +44,11 @@ def start(library: Library, state: State, routine_id: str | None, heard: str | N
     if routine is None:
         lead = f"I don't have a routine called {heard}." if speakable(heard) else "Sure."
         return no_routine(library, state, lead)
-    if state.off_floor and routine.base is None:  # the person chose chair and standing versions
+    if state.off_floor:  # the person chose chair and standing versions: never a floor one
         routine = library.variant(routine.id, "no_floor") or routine
     elif heard and routine.base is None and QUICK.search(heard.lower()):
         routine = library.variant(routine.id, "quick") or routine
+    state = state.with_(easier_for=None)  # "too hard" was about that run's stretch
     count = len(routine.stretches)
     minutes = routine_minutes(routine, state.hold, familiar=state.familiar, slower=state.slower)
     length = f"{number_word(count)} stretches, about {number_word(minutes)} minutes."
@@ -53,22 +59,6 @@ def start(library: Library, state: State, routine_id: str | None, heard: str | N
         intro = f"Let's do {routine.name}: {length} {routine.summary}"
         intro += f" {KNOWN_SKIPS} {INTERRUPT_NOTE}" if known else f" {INTERRUPT_NOTE}"
     return deliver(library, state, 0, intro, routine=routine, skipped=0)
-
-
-def played_through(library: Library, position: Position, seconds_since: float, state: State) -> Position:
-    """The place once a step has had time to play through: the next step (or the same one
-    when it was the last). ``seconds_since``: since the step's reply was sent."""
-    routine = library.routine(position.routine_id)
-    if routine is None or position.paused:
-        return position
-    step = steps_of(routine)[position.step]
-    spoken = step_speech(
-        routine, position.step, state.hold, slower=state.slower, familiar=step.stretch.id in state.familiar
-    )
-    following = next_index(routine, position.step)
-    if seconds_since < spoken.marks["hold_end"] or following is None:
-        return position
-    return replace(position, step=following)
 
 
 def _moved_on(library: Library, state: State, finished: bool) -> Position:
@@ -122,7 +112,9 @@ def finish(library: Library, state: State, routine: Routine, *, skipped: int | N
     skipped = skipped if skipped is not None else (state.position.skipped if state.position else 0)
     done = len(routine.stretches) - skipped
     if skipped and done < len(routine.stretches) / 2:
-        offer = library.variant(routine.id, "quick") or routine
+        off_floor = state.off_floor or routine.id.endswith("_no_floor")
+        # The quick version, unless the floor is out: it has floor stretches
+        offer = suggestion(library, routine) if off_floor else library.variant(routine.id, "quick") or routine
         ending = "That's the end of" if done else "We've reached the end of"
         lines = [f"{ending} {routine.name}, though we skipped most of it."]
         events: tuple[str, ...] = ("position", f"avoided:{routine.id}")  # the plan suggests others

@@ -19,16 +19,19 @@ def next_step(library: Library, state: State) -> Reply:
     if not state.position:
         return no_routine(library, state, "We haven't started a routine yet.")
     if state.pending == "off_floor":  # "next" to "keep to versions off the floor?": not saved, on
-        return _next(library, state.with_(pending=None))
-    return _next(library, state)
+        return advance(library, state.with_(pending=None))
+    return advance(library, state)
 
 
-def _next(library: Library, state: State) -> Reply:
+def advance(library: Library, state: State, *lead: str) -> Reply:
+    """On to the next step after ``lead`` (or the finish, after the last one)."""
     routine = library.routine(state.position.routine_id)
     following = moves.next_index(routine, state.position.step)
     if following is None:
-        return finish(library, state, routine)
-    return deliver(library, state, following)
+        reply = finish(library, state, routine)
+        reply.speech = speech(*lead).extend(reply.speech)
+        return reply
+    return deliver(library, state, following, *lead)
 
 
 def previous_step(library: Library, state: State) -> Reply:

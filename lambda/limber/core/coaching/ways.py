@@ -6,7 +6,7 @@ state and, through the "preferences" event, into saved progress: which choice, n
 from __future__ import annotations
 
 from limber.core.coaching.deliver import deliver, no_routine, step_prompt
-from limber.core.coaching.steps import _next
+from limber.core.coaching.steps import advance
 from limber.core.content import Library
 from limber.core.menu import choose_prompt
 from limber.core.questions import OFF_FLOOR_QUESTION, YES_OR_NO, ask_again
@@ -18,9 +18,11 @@ from limber.core.step_speech import same_place, variant_speech
 
 NOT_YET_EASIER = "There isn't an easier version of this one, so go only as far as feels comfortable."
 KEEP_OFF_FLOOR = f"{OFF_FLOOR_QUESTION} {YES_OR_NO}"
-FLOOR_BACK = "To use the floor stretches again, say, floor stretches."
-# The chair stretches say to skip them if the chair rolls: a wheelchair with its brakes on doesn't.
-OFF_FLOOR_LEAD = "Here's a version off the floor. In a wheelchair, put the brakes on first."
+FLOOR_BACK = "To use the floor ones again, say, Alexa, ask limber coach for floor stretches."
+OFF_FLOOR_LEAD = "Here's a version off the floor."
+# The chair stretches say to skip them if the chair rolls: a wheelchair with its brakes on
+# doesn't. The versions off the floor have standing stretches too: there is no seated-only one.
+IN_A_WHEELCHAIR = "Put your brakes on, and when a standing stretch comes, say skip this one."
 OFF_FLOOR_ALREADY = (
     "This routine is already done in a chair and standing. If standing is hard for you, "
     "say skip this one when a standing stretch comes."
@@ -40,11 +42,11 @@ def easier(library: Library, state: State) -> Reply:
         prompt = step_prompt(state)
         out = speech(NOT_YET_EASIER, "You can also say skip this one.", prompt)
         return Reply(out, state, reprompt=prompt)
-    stretch = routine.stretches[steps_of(routine)[state.position.step].stretch_number - 1]
+    stretch = steps_of(routine)[state.position.step].stretch
     return deliver(library, state.with_(easier_for=stretch.id), state.position.step, said=said)
 
 
-def off_floor(library: Library, state: State, finished: bool = False) -> Reply:
+def off_floor(library: Library, state: State, finished: bool = False, *, wheelchair: bool = False) -> Reply:
     """ "I can't kneel", "I can't get down on the floor", "I'm in a wheelchair": the rest of the
     routine in its chair-and-standing version, starting with this stretch's alternative (the
     next one's, when this step had played through: ``finished``); then the offer to keep it
@@ -56,7 +58,9 @@ def off_floor(library: Library, state: State, finished: bool = False) -> Reply:
             prompt = choose_prompt(library)
             out = speech("Every routine is already off the floor for you.", prompt)
             return Reply(out, state, reprompt=prompt)
-        text = "Okay. I'll do every routine in a chair or standing. In a wheelchair, put the brakes on first."
+        text = "Okay. I'll do every routine in a chair or standing."
+        if wheelchair:
+            text += f" {IN_A_WHEELCHAIR}"
         return Reply(speech(text, KEEP_OFF_FLOOR), chosen.with_(pending="off_floor"),
                      reprompt=KEEP_OFF_FLOOR, asks="off_floor")
     routine = library.routine(state.position.routine_id)
@@ -68,8 +72,13 @@ def off_floor(library: Library, state: State, finished: bool = False) -> Reply:
     if finished and next_index(routine, here) is not None:
         here = next_index(routine, here)
     index = same_place(routine, here, target)
+    steps = steps_of(target)
+    if steps[index].stretch.id != steps_of(routine)[here].stretch.id:
+        # Another stretch in its place: from its first side, with who should skip it.
+        index = next(i for i, s in enumerate(steps) if s.stretch_number == steps[index].stretch_number)
+    lead = f"{OFF_FLOOR_LEAD} {IN_A_WHEELCHAIR}" if wheelchair else OFF_FLOOR_LEAD
     return deliver(
-        library, chosen, index, OFF_FLOOR_LEAD,
+        library, chosen, index, lead,
         routine=target, skipped=state.position.skipped, question=ask,
     )
 
@@ -78,12 +87,11 @@ def answer_off_floor(library: Library, state: State, said: str) -> Reply:
     """The answer to "shall I keep to versions off the floor next time too?"; then on."""
     state = state.with_(pending=None)
     if said == "yes":
-        lead, events = f"Okay, I'll keep to them. {FLOOR_BACK}", ("preferences",)
+        lead, events = f"Okay, I'll keep to them. {FLOOR_BACK}", ("preferences:off_floor",)
     else:
         lead, events = "Okay, just for today.", ()
     if state.position:
-        reply = _next(library, state)
-        reply.speech = speech(lead).extend(reply.speech)
+        reply = advance(library, state, lead)  # the lead inside the step: its timers shift with it
     else:
         prompt = choose_prompt(library)
         reply = Reply(speech(lead, prompt), state, reprompt=prompt)
@@ -96,20 +104,23 @@ def floor_again(library: Library, state: State) -> Reply:
     if not state.off_floor:
         return Reply(speech("Okay. The floor stretches are in.", prompt), state, reprompt=prompt)
     text = "Okay. The floor stretches are back, from the next routine you start."
-    return Reply(speech(text, prompt), state.with_(off_floor=False), reprompt=prompt, events=("preferences",))
+    return Reply(
+        speech(text, prompt), state.with_(off_floor=False), reprompt=prompt, events=("preferences:off_floor",)
+    )
 
 
 def slower(library: Library, state: State) -> Reply:
     """ "Slower please": slower speech and more time between set-up lines, from now on."""
     if state.slower:
-        text = "I'm already at my slowest. You can say pause at any time, or hold for sixty seconds."
+        text = "I'm already at my slowest. You can say Alexa, pause, at any time, or hold for sixty seconds."
         prompt = step_prompt(state) if state.position else choose_prompt(library)
         return ask_again(library, Reply(speech(text, prompt), state, reprompt=prompt))
     prompt = "Say repeat to do this one again more slowly, or next to carry on." if state.position else (
         choose_prompt(library)
     )
     text = "Okay, I'll speak more slowly and leave more time, from now on."
-    reply = Reply(speech(text, prompt), state.with_(slower=True), reprompt=prompt, events=("preferences",))
+    slowed = state.with_(slower=True)
+    reply = Reply(speech(text, prompt), slowed, reprompt=prompt, events=("preferences:slower",))
     return ask_again(library, reply)
 
 
@@ -118,7 +129,7 @@ def faster(library: Library, state: State) -> Reply:
     if not state.slower:
         return ask_again(library, Reply(speech("This is my usual pace.", prompt), state, reprompt=prompt))
     reply = Reply(speech("Okay, back to my usual pace.", prompt), state.with_(slower=False), reprompt=prompt,
-                  events=("preferences",))
+                  events=("preferences:slower",))
     return ask_again(library, reply)
 
 
@@ -130,18 +141,20 @@ def full_setup(library: Library, state: State) -> Reply:
 
 
 def briefer(library: Library, state: State) -> Reply:
-    """ "Less talking", "I know this one": every stretch of this routine gets its short cue from
-    now on, this time and next; "how do I do this" still gives the whole set-up."""
+    """ "Less talking", "I know this one": short cues from now on. A stretch heard in this run
+    counts as familiar next time too; one not yet heard still gets who should skip it and its
+    safety line first (nobody can know those without hearing them once)."""
     if not state.position:
         prompt = choose_prompt(library)
         text = "Okay. Once you know a stretch, I keep it short: just its name and one key point."
         return Reply(speech(text, prompt), state, reprompt=prompt)
     routine = library.routine(state.position.routine_id)
-    ids = [s.id for s in routine.stretches]
+    here = steps_of(routine)[state.position.step].stretch_number
+    heard = [s.id for s in routine.stretches[:here]]
     prompt = step_prompt(state)
     text = "Okay, shorter from now on. Say how do I do this any time for the whole set-up."
-    events = tuple(f"known:{sid}" for sid in ids if sid not in state.familiar)
-    chosen = state.with_(familiar=state.familiar | frozenset(ids))
+    events = tuple(f"known:{sid}" for sid in heard if sid not in state.familiar)
+    chosen = state.with_(brief=True, familiar=state.familiar | frozenset(heard))
     return Reply(speech(text, prompt), chosen, reprompt=prompt, events=events)
 
 

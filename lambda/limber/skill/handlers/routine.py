@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ask_sdk_core.utils import get_intent_name
+
 from limber.core import coaching, habits, menu, screening
 from limber.core.hearing import read, routine_phrases
 from limber.skill import progress
@@ -12,7 +14,6 @@ from limber.skill.turn import (
     library,
     locale_of,
     number_slot,
-    request_time,
     slot,
     state_of,
     step_played_through,
@@ -58,7 +59,7 @@ def start_routine(hi):
 def start_turn(hi, routine_id: str | None, heard: str | None):
     """Start a routine, said or touched: with the saved hold, and the disclaimer if the
     person never heard it ("ask limber coach to start hip stretches" skips the launch)."""
-    reply = coaching.start(library(), progress.with_saved_hold(hi, state_of(hi)), routine_id, heard)
+    reply = coaching.start(library(), progress.with_saved_preferences(hi, state_of(hi)), routine_id, heard)
     return menu.with_disclaimer(reply) if progress.first_time(hi) else reply
 
 
@@ -67,7 +68,7 @@ def next_step(hi):
     state = state_of(hi)
     if not state.position and not state.offer and not state.pending:
         # "ask limber coach to carry on" in a new session: the saved place, if there is one
-        saved = progress.saved_position(progress.load(hi), request_time(hi), state)
+        saved = progress.saved_position(progress.load(hi))
         if saved is not None:
             return _resume_saved(hi, state, saved)
     return coaching.next_step(library(), state)
@@ -107,11 +108,11 @@ def resume(hi):
         return coaching.go_on(library(), state)
     if state.position:
         return coaching.resume(library(), state)
-    return _resume_saved(hi, state, progress.saved_position(progress.load(hi), request_time(hi), state))
+    return _resume_saved(hi, state, progress.saved_position(progress.load(hi)))
 
 
 def _resume_saved(hi, state, saved):
-    state = progress.with_saved_hold(hi, state)
+    state = progress.with_saved_preferences(hi, state)
     reply = habits.resume_saved(library(), state, saved)
     return menu.with_disclaimer(reply) if progress.first_time(hi) else reply
 
@@ -152,7 +153,7 @@ def describe_stretch(hi):
 def go_on(hi):
     state = state_of(hi)
     if state.offer and not state.pending:  # "okay" to the next routine: with the saved hold
-        state = progress.with_saved_hold(hi, state)
+        state = progress.with_saved_preferences(hi, state)
     return coaching.go_on(library(), state)
 
 
@@ -176,25 +177,26 @@ def easier(hi):
     return coaching.easier(library(), state_of(hi))
 
 
-@intent_turn("OffFloorIntent")
+@intent_turn("OffFloorIntent", "WheelchairIntent")
 def off_floor(hi):
-    state = progress.with_saved_hold(hi, state_of(hi))
-    return coaching.off_floor(library(), state, finished=step_played_through(hi, state))
+    state = progress.with_saved_preferences(hi, state_of(hi))
+    wheelchair = get_intent_name(hi) == "WheelchairIntent"
+    return coaching.off_floor(library(), state, step_played_through(hi, state), wheelchair=wheelchair)
 
 
 @intent_turn("FloorAgainIntent")
 def floor_again(hi):
-    return coaching.floor_again(library(), progress.with_saved_hold(hi, state_of(hi)))
+    return coaching.floor_again(library(), progress.with_saved_preferences(hi, state_of(hi)))
 
 
 @intent_turn("SlowerIntent")
 def slower(hi):
-    return coaching.slower(library(), progress.with_saved_hold(hi, state_of(hi)))
+    return coaching.slower(library(), progress.with_saved_preferences(hi, state_of(hi)))
 
 
 @intent_turn("FasterIntent")
 def faster(hi):
-    return coaching.faster(library(), progress.with_saved_hold(hi, state_of(hi)))
+    return coaching.faster(library(), progress.with_saved_preferences(hi, state_of(hi)))
 
 
 @intent_turn("HowToIntent")
@@ -204,7 +206,7 @@ def how_to(hi):
 
 @intent_turn("BriefIntent")
 def briefer(hi):
-    return coaching.briefer(library(), progress.with_saved_hold(hi, state_of(hi)))
+    return coaching.briefer(library(), progress.with_saved_preferences(hi, state_of(hi)))
 
 
 @intent_turn("HarderIntent")

@@ -14,7 +14,7 @@ from limber.core.ssml import speech
 from limber.skill import progress
 from limber.skill.handlers.base import TurnHandler, intent_turn, on_request
 from limber.skill.timezone import local_today
-from limber.skill.turn import library, locale_of, request_time, state_of, step_played_through
+from limber.skill.turn import library, locale_of, state_of, step_played_through
 
 ANSWERS = {"AMAZON.YesIntent": "yes", "AMAZON.NoIntent": "no", "NotSureIntent": "unsure"}
 
@@ -22,8 +22,8 @@ ANSWERS = {"AMAZON.YesIntent": "yes", "AMAZON.NoIntent": "no", "NotSureIntent": 
 def _launch(hi):
     lib = library()
     profile = progress.load(hi)
-    state = progress.with_saved_hold(hi, state_of(hi))
-    saved = progress.saved_position(profile, request_time(hi), state)
+    state = progress.with_saved_preferences(hi, state_of(hi))
+    saved = progress.saved_position(profile)
     position, problem = habits.saved_place(lib, saved)
     repairs = [
         *state.repairs,
@@ -88,7 +88,7 @@ def answer(hi):
     if state.offer and said == "unsure":
         return questions.ask_again(lib, Reply(speech("Please answer yes or no."), state))
     if state.offer and said == "yes":
-        state = progress.with_saved_hold(hi, state)
+        state = progress.with_saved_preferences(hi, state)
     if not state.offer and state.position and said == "yes":  # "yes" with nothing asked: go on
         return coaching.go_on(lib, state)
     return coaching.answer_offer(lib, state, accepted=said == "yes")
@@ -119,6 +119,9 @@ class SessionEndedHandler(AbstractRequestHandler):
         )(handler_input)
 
     def handle(self, handler_input):
+        if is_request_type("SessionEndedRequest")(handler_input):
+            state = state_of(handler_input)
+            progress.keep_place_at_end(handler_input, state, step_played_through(handler_input, state))
         progress.flush(handler_input)
         return handler_input.response_builder.response
 
