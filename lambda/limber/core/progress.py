@@ -58,8 +58,8 @@ Pure: standard library only.
 from __future__ import annotations
 
 import copy
+import os  # os.urandom, not secrets: the same bytes, without importing hmac and random at cold start
 import re
-import secrets
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -402,7 +402,7 @@ def new_completion_id(now: datetime | None = None) -> str:
     two devices finishing in the same millisecond still differ."""
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     milliseconds = int(moment.timestamp() * 1000)
-    return f"{milliseconds:011x}-{secrets.token_hex(3)}"
+    return f"{milliseconds:011x}-{os.urandom(3).hex()}"
 
 
 def record_completion(
