@@ -403,3 +403,16 @@ def test_a_wheelchair_user_hears_brakes_on_and_how_to_leave_out_standing_stretch
     menu = stored_talk()
     menu.launch()
     assert "brakes on" in menu.say("WheelchairIntent")
+
+
+def test_skips_before_a_stop_still_count_for_an_honest_finish_another_day(stored_talk, store):
+    person = stored_talk()
+    said = person.say("StartRoutineIntent", routine="desk")
+    for _ in range(4):
+        said = person.say("SkipStretchIntent")
+    person.say("AMAZON.StopIntent")
+    assert stored(store, person)["position"]["skipped"] == 4
+    said = person.say("AMAZON.ResumeIntent")  # another day
+    while "Starting now" in said:
+        said = person.say("AMAZON.NextIntent")
+    assert "skipped most of it" in said

@@ -126,6 +126,9 @@ def heard_for(response: dict) -> float:
     return silence + len(re.sub(r"<[^>]+>", " ", ssml).split()) / WORDS_PER_SECOND
 
 
+SAYING_IT = 2.0  # seconds to say a short line like "pause" after the answer ends
+
+
 class ListeningClock:
     """The time a device would stamp on the next request. On an Echo nobody can answer before
     a response has played (a step holds its whole hold); the console prints it at once (--text)
@@ -139,7 +142,10 @@ class ListeningClock:
         return datetime.now(UTC) + timedelta(seconds=self.ahead)
 
     def played(self, response: dict, took: float) -> None:
-        self.ahead += max(0.0, heard_for(response) - took)
+        # ...and the request comes once the person has said their line (a device stamps it then).
+        self.ahead += max(0.0, heard_for(response) - took) + SAYING_IT
+
+
 
 
 class Console:

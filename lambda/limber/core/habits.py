@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from limber.core import coaching
 from limber.core.content import Library
 from limber.core.menu import REPAIR_NOTES, choose_prompt, routine_menu
@@ -18,11 +20,11 @@ def saved_place(library: Library, saved: Position | None) -> tuple[Position | No
     what was wrong if it no longer fits ("routine": gone; "step": it starts from the top)."""
     if saved is None:
         return None, None
-    raw = {"routine": saved.routine_id, "step": saved.step}
+    raw = {"routine": saved.routine_id, "step": saved.step, "skipped": saved.skipped}
     position, problem = read_position(raw, library)
     if position is None:
         return None, problem or "routine"
-    return Position(position.routine_id, position.step, paused=True), problem
+    return replace(position, paused=True), problem
 
 
 def resume_saved(library: Library, state: State, saved: Position | None) -> Reply:

@@ -15,6 +15,7 @@ Shape (schema 2)::
             "step": 3,                                       # flat step index, 0-based
             "paused": False,
             "updated": "2024-05-06T07:08:09.123Z",
+            "skipped": 2,                                    # optional: skipped so far this run
         },
         "position_cleared_at": ISO timestamp | None,         # when position last became None
         "hold_seconds": 10..60 | None,                       # None: the routine's own holds
@@ -57,8 +58,8 @@ Pure: standard library only.
 from __future__ import annotations
 
 import copy
+import os  # os.urandom, not secrets: the same bytes, without importing hmac and random at cold start
 import re
-import secrets
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -101,7 +102,7 @@ _PERSON_KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 # Fields a record of an older schema may lack without anything being wrong with it.
 _ADDED_IN = {"completion_ids": 2}
 _TIMESTAMP_FIELDS = ("updated_at", "position_cleared_at", "hold_updated_at")
-_POSITION_FIELDS = ("routine_id", "step", "paused", "updated")
+_POSITION_FIELDS = ("routine_id", "step", "paused", "updated", "skipped")
 # A position whose timestamp was lost sorts before every real one and counts as stale.
 _EPOCH = "1970-01-01T00:00:00.000Z"
 
@@ -255,6 +256,12 @@ def _repair_position(value: Any, repairs: list[str]) -> dict[str, Any] | None:
         position["updated"] = value["updated"]
     else:
         repairs.append("position: updated is not a timestamp; set to 1970")
+    skipped = value.get("skipped")
+    if skipped is not None:  # optional: stretches skipped so far in that run
+        if _as_int(skipped) is not None and 0 < skipped <= 100:
+            position["skipped"] = int(skipped)
+        else:
+            repairs.append("position: skipped is not a small whole number; dropped")
     extra = sorted(str(key)[:40] for key in set(value) - set(_POSITION_FIELDS))
     if extra:
         repairs.append(f"position: dropped unknown fields {extra}")
@@ -341,8 +348,11 @@ def set_position(
     step: int,
     *,
     paused: bool = False,
+    skipped: int = 0,
     now: datetime | None = None,
 ) -> dict[str, Any]:
+    """The place; ``skipped`` (stretches skipped so far in this run) is kept only when some were,
+    so the finish can be honest after a resume on another day."""
     if not isinstance(routine_id, str) or not 0 < len(routine_id) <= MAX_ROUTINE_ID_LENGTH:
         raise ValueError(f"routine id must be 1..{MAX_ROUTINE_ID_LENGTH} characters")
     if _as_int(step) is None or step < 0:
@@ -354,6 +364,8 @@ def set_position(
         "paused": bool(paused),
         "updated": stamp,
     }
+    if skipped and _as_int(skipped) is not None and 0 < skipped <= 100:
+        updated["position"]["skipped"] = int(skipped)
     return updated
 
 
@@ -390,7 +402,7 @@ def new_completion_id(now: datetime | None = None) -> str:
     two devices finishing in the same millisecond still differ."""
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     milliseconds = int(moment.timestamp() * 1000)
-    return f"{milliseconds:011x}-{secrets.token_hex(3)}"
+    return f"{milliseconds:011x}-{os.urandom(3).hex()}"
 
 
 def record_completion(

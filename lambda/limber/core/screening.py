@@ -13,11 +13,11 @@ and clear the saved place (the "clear_place" event; nothing says why).
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from limber.core import coaching
 from limber.core import routine as moves
 from limber.core.content import Library
-from limber.core.hearing import Heard
 from limber.core.menu import choose_prompt, goodbye
 from limber.core.questions import (
     CONTINUE_QUESTION,
@@ -29,6 +29,9 @@ from limber.core.questions import (
 from limber.core.reply import Card, Reply
 from limber.core.ssml import Speech, speech
 from limber.core.state import State
+
+if TYPE_CHECKING:  # the hearing package loads on the first turn that reads free words
+    from limber.core.hearing import Heard
 
 STRETCH_SAFETY = (
     "While you stretch, a gentle pull or mild tension is normal. "

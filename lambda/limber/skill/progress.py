@@ -138,7 +138,9 @@ def saved_position(profile: dict) -> Position | None:
     position = profile.get("position")
     if not isinstance(position, dict):
         return None
-    return Position(position.get("routine_id"), position.get("step"), position.get("paused") is True)
+    skipped = position.get("skipped")
+    skipped = skipped if isinstance(skipped, int) and not isinstance(skipped, bool) and skipped > 0 else 0
+    return Position(position.get("routine_id"), position.get("step"), position.get("paused") is True, skipped)
 
 
 def keep_place_at_end(handler_input, state: State, played_through: bool) -> None:
@@ -170,7 +172,13 @@ def _apply(profile: dict, reply: Reply, today) -> dict:
         elif event == "position":
             position = reply.state.position
             updated = (
-                progress.set_position(updated, position.routine_id, position.step, paused=position.paused)
+                progress.set_position(
+                    updated,
+                    position.routine_id,
+                    position.step,
+                    paused=position.paused,
+                    skipped=position.skipped,
+                )
                 if position
                 else progress.clear_position(updated)
             )

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest
-from ask_sdk_model.slu.entityresolution import StatusCode
 
 from limber.core.content import Library, default_library
 from limber.core.state import State, from_session
@@ -52,7 +51,7 @@ def slot(handler_input: HandlerInput, name: str) -> SlotValue:
     resolutions = getattr(found.resolutions, "resolutions_per_authority", None) or []
     for authority in resolutions:
         status = getattr(getattr(authority, "status", None), "code", None)
-        if status == StatusCode.ER_SUCCESS_MATCH and authority.values:
+        if getattr(status, "value", status) == "ER_SUCCESS_MATCH" and authority.values:
             return SlotValue(authority.values[0].value.id, heard)
     return SlotValue(None, heard)
 

@@ -37,7 +37,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import random
 import threading
 import time
 import weakref
@@ -336,6 +335,8 @@ class ProgressAdapter(AbstractPersistenceAdapter):
     def _pause(conflicts: int, deadline: Deadline) -> None:
         first, most = CONFLICT_PAUSE_SECONDS
         limit = min(most, first * 2 ** (conflicts - 1))
+        import random  # only here, in a conflict's pause: not at every cold start
+
         time.sleep(min(random.uniform(0, limit), max(deadline.remaining(), 0)))
 
     def remove(self, key: str, deadline: Deadline | None = None) -> None:

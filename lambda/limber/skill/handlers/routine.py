@@ -7,7 +7,6 @@ import re
 from ask_sdk_core.utils import get_intent_name
 
 from limber.core import coaching, habits, menu, screening
-from limber.core.hearing import read, routine_phrases
 from limber.skill import progress
 from limber.skill.handlers.base import intent_turn
 from limber.skill.turn import (
@@ -35,6 +34,8 @@ MAX_HEARD = 200
 def start_routine(hi):
     chosen = slot(hi, "routine")
     if chosen.id is None and chosen.heard:
+        from limber.core.hearing import read, routine_phrases  # the reader loads on first use
+
         # The slot is open: "my {routine} is tight" also hears "my chest is tight", and
         # "something {routine}" hears "something popped". Raw words are read before
         # anything is said about routines; a symptom always reaches the check.

@@ -12,16 +12,20 @@ hold length, anything else to the fallback reply (which carries its safety line)
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.utils import get_intent_name
 
 from limber.core import coaching, menu, screening
-from limber.core.hearing import Heard, default_lexicon, read, routine_phrases
 from limber.skill.handlers.base import intent_turn
 from limber.skill.handlers.routine import start_turn
 from limber.skill.handlers.session import ANSWERS
 from limber.skill.render import render
 from limber.skill.turn import library, locale_of, slot, state_of
+
+if TYPE_CHECKING:
+    from limber.core.hearing import Heard
 
 # Requests a screen never intercepts: they carry no speech, or belong to no conversation.
 PASSING_THROUGH = ("SessionEndedRequest", "System.ExceptionEncountered", "AlexaSkillEvent.")
@@ -31,6 +35,8 @@ WORDS_INTENTS = ("RedFlagCheckIntent", "StatementIntent")
 def heard_words(hi) -> Heard:
     """What the symptom (and person) slots say, read from the raw words Alexa passed. A value
     Alexa resolved but the words don't explain still counts by its id."""
+    from limber.core.hearing import Heard, default_lexicon, read, routine_phrases  # on first use
+
     said, person = slot(hi, "symptom"), slot(hi, "person")
     words = " ".join(w for w in (f"my {person.heard}" if person.heard else None, said.heard) if w)
     heard = read(words, routines=routine_phrases(library()))
