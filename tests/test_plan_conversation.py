@@ -16,8 +16,8 @@ from limber.core.content import default_library
 from limber.core.menu import DISCLAIMER
 from limber.core.plan import REMINDER_QUESTION
 from limber.core.state import State
-from limber.storage import partition_key
 from reminders_api import reminders_api
+from stored_skill import key_of, stored
 
 LIBRARY = default_library()
 HEADING = re.compile(r"Stretch (\d+) of (\d+): ([^,.]+)")
@@ -45,20 +45,6 @@ def allowing_reminders(stored_talk, api):
         return talk_
 
     return person
-
-
-def key_of(person) -> str:
-    class Envelope:  # the adapter keys by context.system.user.user_id
-        class context:
-            class system:
-                class user:
-                    user_id = person.user_id
-
-    return partition_key(Envelope)
-
-
-def stored(store, person) -> dict:
-    return store.load(key_of(person))
 
 
 def routine_id(name_heard: str) -> str:

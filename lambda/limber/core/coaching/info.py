@@ -129,11 +129,8 @@ def which_side(library: Library, state: State) -> Reply:
         return no_routine(library, state, "We haven't started a routine yet.")
     step = steps_of(library.routine(state.position.routine_id))[state.position.step]
     if step.side == "both":
-        text = f"The {step.stretch.name} works both sides at once."
-    else:
-        text = f"You're on the {step.side} side of the {step.stretch.name}."
-    prompt = step_prompt(state)
-    return Reply(speech(text, prompt), state, reprompt=prompt)
+        return _answer(state, f"The {step.stretch.name} works both sides at once.")
+    return _answer(state, f"You're on the {step.side} side of the {step.stretch.name}.")
 
 
 def whats_next(library: Library, state: State) -> Reply:
@@ -163,13 +160,17 @@ def who_should_skip(library: Library, state: State) -> Reply:
     """ "Who should skip this": the current stretch's whole list, on request."""
     if not state.position:
         return no_routine(library, state, "Start a routine and I'll tell you who should skip each stretch.")
-    routine = library.routine(state.position.routine_id)
-    stretch = steps_of(routine)[state.position.step].stretch
+    stretch = steps_of(library.routine(state.position.routine_id))[state.position.step].stretch
     text = f"Leave out the {stretch.name} if {_reasons(stretch)}. If something hurts, say, that hurts."
-    prompt = step_prompt(state)
-    return Reply(speech(text, prompt), state, reprompt=prompt)
+    return _answer(state, text)
 
 
 def _reasons(stretch) -> str:
     """Every reason to leave ``stretch`` out, each once: on request the whole list is said."""
     return spoken_list(list(dict.fromkeys(stretch.skip_if)), "or")
+
+
+def _answer(state: State, text: str) -> Reply:
+    """An answer mid-routine, then what to say to go on."""
+    prompt = step_prompt(state)
+    return Reply(speech(text, prompt), state, reprompt=prompt)
