@@ -416,3 +416,14 @@ def test_skips_before_a_stop_still_count_for_an_honest_finish_another_day(stored
     while "Starting now" in said:
         said = person.say("AMAZON.NextIntent")
     assert "skipped most of it" in said
+
+
+def test_how_do_i_do_this_on_a_second_side_gives_every_line_for_that_side(stored_talk):
+    person = stored_talk()
+    person.say("StartRoutineIntent", routine="hips")
+    person.say("AMAZON.NextIntent")  # the first stretch's right side: only its changed lines
+    step = steps_of(LIBRARY.routine("hip_flexors"))[1]
+    full = person.say("HowToIntent")
+    for line in step.stretch.setup:
+        assert line.format(side="right", other="left") in full
+    assert step.stretch.safety in full

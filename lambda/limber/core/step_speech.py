@@ -208,6 +208,7 @@ def step_speech(
     slower: bool = False,
     familiar: bool = False,
     brief: bool = False,
+    full: bool = False,
     hold_line: str | None = None,
 ) -> Speech:
     """A fresh copy of the step's speech: callers may add to it. ``again`` is for a step heard
@@ -215,9 +216,11 @@ def step_speech(
     "slower please": slower speech and wider gaps, holds still exactly as long. ``familiar``:
     the person knows this stretch (the short cue). ``brief``: they asked for less talking, but
     don't know it yet: the short cue, and still who should skip it and its safety line.
-    ``hold_line``: one line said early in the hold, in place of silence (only where it fits
-    before the first cue)."""
-    return _step_speech(routine, index, hold_preference, again, slower, familiar, brief, hold_line).copy()
+    ``full``: "how do I do this": every set-up line for this side, what to feel and the safety
+    line, on any side or set. ``hold_line``: one line said early in the hold, in place of
+    silence (only where it fits before the first cue)."""
+    key = (routine, index, hold_preference, again, slower, familiar and not full, brief and not full, full)
+    return _step_speech(*key, hold_line).copy()
 
 
 @lru_cache(maxsize=1024)
@@ -229,6 +232,7 @@ def _step_speech(
     slower: bool,
     familiar: bool,
     brief: bool,
+    full: bool,
     hold_line: str | None,
 ) -> Speech:
     # A step's words depend only on these arguments: built once.
@@ -250,15 +254,21 @@ def _step_speech(
         if step.set_number == 1 and (first_time or "{" in (stretch.cue or stretch.setup[-1])):
             speech.say(cue_line(step))
         speech.pause(sum(seconds for _move, seconds in moves) * gaps)
+    elif full:  # every line, the quiet of the moves this side takes spread after them
+        lines = setup_lines(step)
+        usual = routine.movement.seconds("between_lines") if routine.movement else SETUP_PAUSE_SECONDS
+        quiet = [seconds for _move, seconds in moves] + [usual] * len(lines)
+        for n, line in enumerate(lines):
+            speech.say(line).pause(max(quiet[n], usual) * gaps)
     else:
         for line, (_move, seconds) in zip(spoken_setup(step), moves, strict=True):
             speech.say(line).pause(seconds * gaps)
     hold = hold_for(stretch, hold_preference)
     # What to feel and the safety cue come before "Starting now": said inside the hold, a long
     # sentence would make the hold's length hang on the voice's speed (espeak is much faster).
-    if first_time and not short:
+    if (first_time or full) and not short:
         speech.say(feel_sentence(stretch.feel, step.stretch_number))
-    if first_time and not familiar:
+    if (first_time or full) and not familiar:
         speech.say(stretch.safety)
     speech.pause(GET_READY_SECONDS * gaps).say("Starting now.").mark("hold_start")
     if hold is not None and hold_line and hold >= LONG_HOLD:

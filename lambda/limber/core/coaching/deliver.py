@@ -86,8 +86,9 @@ def deliver(
             state.hold,
             again=again or full,
             slower=state.slower,
-            familiar=step.stretch.id in state.familiar and not full,
-            brief=state.brief and not full,
+            familiar=step.stretch.id in state.familiar,
+            brief=state.brief,
+            full=full,
             hold_line=None if again else hold_line(state, routine, index),
         )
     # The microphone is closed while a step plays: how to interrupt it is said before the
