@@ -350,32 +350,43 @@ def test_two_devices_saving_at_once_lose_nothing(backend, first_to_save):
     }
 
 
+def run_devices(device, devices: int, barrier: threading.Barrier, *, timeout: float) -> list[BaseException]:
+    """Run ``device(index)`` on one thread per device; what any of them raised. A failing device
+    breaks the barrier, so the others stop waiting for it."""
+    errors: list[BaseException] = []
+
+    def guarded(index: int) -> None:
+        try:
+            device(index)
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+            barrier.abort()
+
+    threads = [threading.Thread(target=guarded, args=(i,)) for i in range(devices)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return errors
+
+
 def test_threads_saving_concurrently_keep_every_completion(backend):
     user = new_user()
     devices, rounds = 4, 3
     barrier = threading.Barrier(devices, timeout=10)
     adapters = [backend.make() for _ in range(devices)]
-    errors: list[BaseException] = []
     start = date(2024, 1, 1)
 
     def device(index: int) -> None:
-        try:
-            for round_ in range(rounds):
-                attributes = adapters[index].get_attributes(envelope(user))
-                barrier.wait()  # every device has read before any writes: conflicts for sure
-                day = start + timedelta(days=round_ * devices + index)
-                attributes = progress.record_completion(attributes, "hips", day)
-                adapters[index].save_attributes(envelope(user), attributes)
-                barrier.wait()
-        except BaseException as error:  # reported by the main thread
-            errors.append(error)
-            barrier.abort()
+        for round_ in range(rounds):
+            attributes = adapters[index].get_attributes(envelope(user))
+            barrier.wait()  # every device has read before any writes: conflicts for sure
+            day = start + timedelta(days=round_ * devices + index)
+            attributes = progress.record_completion(attributes, "hips", day)
+            adapters[index].save_attributes(envelope(user), attributes)
+            barrier.wait()
 
-    threads = [threading.Thread(target=device, args=(i,)) for i in range(devices)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    errors = run_devices(device, devices, barrier, timeout=30)
     assert not errors, errors
     stored = backend.make().get_attributes(envelope(user))
     expected = [(start + timedelta(days=n)).isoformat() for n in range(devices * rounds)]
@@ -397,28 +408,19 @@ def test_sixty_completions_from_six_threads_are_sixty_stored(backend):
     devices, rounds = 6, 10
     barrier = threading.Barrier(devices, timeout=60)
     adapters = [backend.make() for _ in range(devices)]
-    errors: list[BaseException] = []
     conflicts_per_save: list[int] = []
 
     def device(index: int) -> None:
         adapter = adapters[index]
-        try:
-            for _ in range(rounds):
-                attributes = adapter.load(key)
-                barrier.wait()
-                attributes = progress.record_completion(attributes, "hips", DAY_X)
-                before = adapter.counters.conflicts
-                adapter.save(key, attributes, Deadline(LOOPBACK_SAVE_SECONDS))
-                conflicts_per_save.append(adapter.counters.conflicts - before)
-        except BaseException as error:  # reported by the main thread
-            errors.append(error)
-            barrier.abort()
+        for _ in range(rounds):
+            attributes = adapter.load(key)
+            barrier.wait()
+            attributes = progress.record_completion(attributes, "hips", DAY_X)
+            before = adapter.counters.conflicts
+            adapter.save(key, attributes, Deadline(LOOPBACK_SAVE_SECONDS))
+            conflicts_per_save.append(adapter.counters.conflicts - before)
 
-    threads = [threading.Thread(target=device, args=(i,)) for i in range(devices)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
+    errors = run_devices(device, devices, barrier, timeout=300)
     assert not errors, errors
     stored = backend.make().get_attributes(envelope(user))
     assert stored["routines_completed"] == devices * rounds
