@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from legacy_profiles import SCHEMA_1
 from limber.core import progress
 from limber.core.progress import (
     is_stale,
@@ -127,34 +128,21 @@ def test_unversioned_records_are_upgraded_by_checking_every_field():
     assert repairs == ["record had no schema version; checked every field"]
 
 
-SCHEMA_1_RECORD = {  # as the skill stored profiles before completion ids
-    "schema": 1,
-    "updated_at": "2024-05-06T07:08:09.123Z",
-    "position": {"routine_id": "hips", "step": 3, "paused": True, "updated": "2024-05-06T07:08:09.123Z"},
-    "position_cleared_at": None,
-    "hold_seconds": 25,
-    "hold_updated_at": "2024-05-01T07:00:00.000Z",
-    "completions": ["2024-05-01", "2024-05-02"],
-    "routines_completed": 12,
-    "disclaimer_heard": True,
-}
-
-
 def test_a_schema_1_record_upgrades_silently_keeping_everything():
-    profile, repairs = migrate(SCHEMA_1_RECORD)
+    profile, repairs = migrate(SCHEMA_1)
     assert repairs == []  # nothing was wrong with it: the person hears no repair sentence
-    assert profile == {**SCHEMA_1_RECORD, "schema": progress.SCHEMA_VERSION, "completion_ids": []}
+    assert profile == {**SCHEMA_1, "schema": progress.SCHEMA_VERSION, "completion_ids": []}
     assert_valid(profile)
     assert stats(profile, date(2024, 5, 2)) == (2, 2, 12)
 
 
 def test_an_upgraded_record_merges_without_losing_the_old_total():
-    upgraded, _ = migrate(SCHEMA_1_RECORD)
+    upgraded, _ = migrate(SCHEMA_1)
     kitchen = record_completion(upgraded, "hips", date(2024, 5, 8), now=at(1))
     bedroom = record_completion(upgraded, "back", date(2024, 5, 8), now=at(2))
     assert merge(kitchen, bedroom)["routines_completed"] == 14
     # An old writer's record (still schema 1, no ids) merged with a new one keeps the total.
-    assert merge(SCHEMA_1_RECORD, kitchen)["routines_completed"] == 13
+    assert merge(SCHEMA_1, kitchen)["routines_completed"] == 13
 
 
 def test_completion_ids_are_checked_like_every_other_field():

@@ -37,6 +37,7 @@ from ask_sdk_model.user import User
 from boto3.dynamodb.types import TypeSerializer
 
 from dynamo_server import DYNALITE, FAKE_AWS_ENV, DynaliteServer, HungServer, MotoServer, ThrottlingProxy
+from legacy_profiles import SCHEMA_1
 from limber.core import progress
 from limber.storage import (
     REPAIRS_KEY,
@@ -439,19 +440,6 @@ def test_a_spent_deadline_stops_every_call_before_it_reaches_the_store(backend):
     with pytest.raises(StorageUnavailable, match="out of storage time"):
         adapter.save(key, progress.mark_disclaimer_heard(adapter.load(key)), spent)
     assert backend.stored(key) is None
-
-
-SCHEMA_1 = {  # a profile as the previous release stored it (before completion ids)
-    "schema": 1,
-    "updated_at": "2024-05-06T07:08:09.123Z",
-    "position": {"routine_id": "hips", "step": 3, "paused": True, "updated": "2024-05-06T07:08:09.123Z"},
-    "position_cleared_at": None,
-    "hold_seconds": 25,
-    "hold_updated_at": "2024-05-01T07:00:00.000Z",
-    "completions": ["2024-05-01", "2024-05-02"],
-    "routines_completed": 12,
-    "disclaimer_heard": True,
-}
 
 
 def test_a_profile_stored_by_the_previous_release_keeps_working(backend):
