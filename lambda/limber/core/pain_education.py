@@ -122,14 +122,17 @@ def parse_hold_lines(data: dict, filename: str = FILE) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def load_topics(folder: Path) -> dict[str, Topic]:
+def _read(folder: Path) -> dict:
     import tomllib  # here, not at the top: a bundle with precompiled content never needs it
 
-    path = folder / FILE
     try:
-        return parse_topics(tomllib.loads(path.read_text(encoding="utf-8")))
+        return tomllib.loads((folder / FILE).read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise ContentError(f"{FILE}: not valid TOML: {err}") from None
+
+
+def load_topics(folder: Path) -> dict[str, Topic]:
+    return parse_topics(_read(folder))
 
 
 @lru_cache(maxsize=1)
@@ -141,13 +144,7 @@ def default_topics() -> dict[str, Topic]:
 
 
 def load_hold_lines(folder: Path) -> tuple[str, ...]:
-    import tomllib  # here, not at the top: a bundle with precompiled content never needs it
-
-    path = folder / FILE
-    try:
-        return parse_hold_lines(tomllib.loads(path.read_text(encoding="utf-8")))
-    except tomllib.TOMLDecodeError as err:
-        raise ContentError(f"{FILE}: not valid TOML: {err}") from None
+    return parse_hold_lines(_read(folder))
 
 
 @lru_cache(maxsize=1)
