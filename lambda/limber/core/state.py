@@ -38,7 +38,7 @@ class State:
     easier_for: str | None = None  # a stretch found too hard: its other side and sets go easier too
     # (request time, seconds into its speech when the hold ended, step index) of the last step
     # sent, so a pause after it finished resumes at the next step, not the same one again.
-    played: tuple[str, float, int] | None = field(default=None, compare=False)
+    played: tuple[datetime, float, int] | None = field(default=None, compare=False)
     repairs: tuple[str, ...] = field(default=(), compare=False)
 
     def with_(self, **changes) -> State:
@@ -53,9 +53,12 @@ class State:
                 "paused": self.position.paused,
                 "skipped": self.position.skipped,
             }
-        for key in ("hold", "offer", "screen", "pending", "played", "easier_for"):
+        for key in ("hold", "offer", "screen", "pending", "easier_for"):
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
+        if self.played:
+            sent, hold_ends, step = self.played
+            data["played"] = [sent.strftime("%Y-%m-%dT%H:%M:%SZ"), hold_ends, step]
         if self.familiar:
             data["familiar"] = sorted(self.familiar)
         for key in ("slower", "off_floor", "brief", "interrupt_told"):
@@ -116,7 +119,7 @@ def from_session(attributes, library: Library) -> State:
     )
 
 
-def _played(raw) -> tuple[str, float, int] | None:
+def _played(raw) -> tuple[datetime, float, int] | None:
     """(request time, seconds to the hold's end, step index) of the last step sent; anything
     else is dropped (session attributes come back from the device, or from a forger)."""
     if not (isinstance(raw, list) and len(raw) == 3 and isinstance(raw[0], str) and len(raw[0]) <= 40):
@@ -131,4 +134,4 @@ def _played(raw) -> tuple[str, float, int] | None:
         sent = sent.astimezone(UTC) if sent.tzinfo else sent.replace(tzinfo=UTC)
     except (ValueError, OverflowError):
         return None
-    return sent.strftime("%Y-%m-%dT%H:%M:%SZ"), float(seconds), step
+    return sent, float(seconds), step

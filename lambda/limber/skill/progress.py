@@ -28,9 +28,10 @@ from datetime import UTC, date, datetime
 from ask_sdk_core.exceptions import AttributesManagerException, PersistenceException
 
 from limber.core import plan, progress
+from limber.core.coaching import moved_on
 from limber.core.content import default_library
 from limber.core.reply import Reply
-from limber.core.routine import Position, next_index
+from limber.core.routine import Position
 from limber.core.ssml import Speech
 from limber.core.state import State
 
@@ -138,8 +139,8 @@ def saved_position(profile: dict) -> Position | None:
     position = profile.get("position")
     if not isinstance(position, dict):
         return None
-    skipped = position.get("skipped")
-    skipped = skipped if isinstance(skipped, int) and not isinstance(skipped, bool) and skipped > 0 else 0
+    # Repaired on read (progress.migrate): skipped is absent or a small whole number.
+    skipped = position.get("skipped", 0)
     return Position(position.get("routine_id"), position.get("step"), position.get("paused") is True, skipped)
 
 
@@ -149,12 +150,7 @@ def keep_place_at_end(handler_input, state: State, played_through: bool) -> None
     neither replays a side already done nor skips one cut short."""
     if state.position is None or state.position.paused or state.screen is not None:
         return
-    place = state.position
-    if played_through:
-        routine = default_library().routine(place.routine_id)
-        following = next_index(routine, place.step) if routine else None
-        place = replace(place, step=following) if following is not None else place
-    paused = replace(place, paused=True)
+    paused = replace(moved_on(default_library(), state.position, played_through), paused=True)
     kept = Reply(Speech(), state.with_(position=paused), events=("position",))
     settle(handler_input, kept, state, utc_today)
 

@@ -26,8 +26,7 @@ def render(handler_input: HandlerInput, reply: Reply) -> Response:
     if isinstance(reply.display, dict) and reply.display.get("kind") == "step" and sent is not None:
         # When this step was sent and when its hold ends in it: pause and stop use it to tell a
         # step that played through from one cut short (limber.skill.turn.step_played_through).
-        stamp = sent.strftime("%Y-%m-%dT%H:%M:%SZ")
-        played = (stamp, float(reply.display["timer_ends"]), int(reply.display["step"]))
+        played = (sent, float(reply.display["timer_ends"]), int(reply.display["step"]))
         reply.state = reply.state.with_(played=played)
     attributes.request_attributes[REPLY_KEY] = reply
     attributes.request_attributes[STATE_KEY] = reply.state

@@ -92,13 +92,8 @@ def step_played_through(handler_input: HandlerInput, state: State) -> bool:
     said after "Release".) Never for a paused place: the pause already decided."""
     if state.played is None or state.position is None or state.position.paused:
         return False
-    sent_at, hold_ends, step = state.played
-    if step != state.position.step:
-        return False
+    sent, hold_ends, step = state.played
     now = request_time(handler_input)
-    try:
-        sent = datetime.fromisoformat(sent_at.replace("Z", "+00:00"))
-        elapsed = (now - sent).total_seconds() if now is not None else None
-    except (ValueError, OverflowError, TypeError):
+    if step != state.position.step or now is None:
         return False
-    return elapsed is not None and elapsed >= hold_ends + PLAYED_MARGIN
+    return (now - sent).total_seconds() >= hold_ends + PLAYED_MARGIN

@@ -22,6 +22,7 @@ from limber.core.coaching.session import (
     PAUSE_REPROMPT,
     answer_offer,
     finish,
+    moved_on,
     pause,
     resume,
     speakable,
@@ -54,7 +55,8 @@ from limber.core.coaching.ways import (
 __all__ = [
     "INTERRUPT_NOTE", "PAUSED_PROMPT", "PAUSE_PROMPT", "PAUSE_REPROMPT", "STEP_REPROMPT",
     "answer_off_floor", "answer_offer", "briefer", "deliver", "describe_stretch", "done", "easier", "faster",
-    "finish", "floor_again", "full_setup", "go_on", "harder", "how_many_left", "minutes_of", "next_step",
+    "finish", "floor_again", "full_setup", "go_on", "harder", "how_many_left", "minutes_of", "moved_on",
+    "next_step",
     "off_floor", "pause", "previous_step", "repeat_step", "resume",
     "routine_called", "seconds_from", "set_hold", "skip_stretch", "slower", "speakable", "start",
     "start_over", "step_prompt", "stop", "suggestion", "whats_next", "which_side", "who_should_skip",

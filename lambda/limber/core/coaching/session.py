@@ -61,12 +61,12 @@ def start(library: Library, state: State, routine_id: str | None, heard: str | N
     return deliver(library, state, 0, intro, routine=routine, skipped=0)
 
 
-def _moved_on(library: Library, state: State, finished: bool) -> Position:
-    if not finished:
-        return state.position
-    routine = library.routine(state.position.routine_id)
-    following = next_index(routine, state.position.step)
-    return replace(state.position, step=following) if following is not None else state.position
+def moved_on(library: Library, position: Position, finished: bool) -> Position:
+    """The place after a step that had played through (``finished``): the next step, or the
+    same one when it was the last; otherwise the place as it is."""
+    routine = library.routine(position.routine_id) if finished else None
+    following = next_index(routine, position.step) if routine else None
+    return replace(position, step=following) if following is not None else position
 
 
 def pause(library: Library, state: State, finished: bool = False) -> Reply:
@@ -75,7 +75,7 @@ def pause(library: Library, state: State, finished: bool = False) -> Reply:
     if not state.position:
         return no_routine(library, state, "There's nothing to pause.")
     routine = library.routine(state.position.routine_id)
-    place = _moved_on(library, state, finished)
+    place = moved_on(library, state.position, finished)
     paused = replace(place, paused=True)
     where = exact_place(routine, steps_of(routine)[paused.step])
     said = f"Paused. Next is {where}." if place != state.position else f"Paused at {where}."
@@ -90,7 +90,7 @@ def stop(library: Library, state: State, finished: bool = False) -> Reply:
     one had played through), so a later launch resumes exactly there."""
     if not state.position:
         return goodbye(library, state)
-    place = replace(_moved_on(library, state, finished), paused=True)
+    place = replace(moved_on(library, state.position, finished), paused=True)
     reply = goodbye(library, state.with_(position=place))
     if place != state.position:
         reply.events = (*reply.events, "position")

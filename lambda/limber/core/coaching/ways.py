@@ -6,12 +6,13 @@ state and, through the "preferences" event, into saved progress: which choice, n
 from __future__ import annotations
 
 from limber.core.coaching.deliver import deliver, no_routine, step_prompt
+from limber.core.coaching.session import moved_on
 from limber.core.coaching.steps import advance
 from limber.core.content import Library
 from limber.core.menu import choose_prompt
 from limber.core.questions import OFF_FLOOR_QUESTION, YES_OR_NO, ask_again
 from limber.core.reply import Reply
-from limber.core.routine import next_index, steps_of
+from limber.core.routine import steps_of
 from limber.core.ssml import speech
 from limber.core.state import State
 from limber.core.step_speech import same_place, variant_speech
@@ -68,9 +69,7 @@ def off_floor(library: Library, state: State, finished: bool = False, *, wheelch
     if target is None or target.id == routine.id:
         prompt = step_prompt(state)
         return Reply(speech(OFF_FLOOR_ALREADY, prompt), state, reprompt=prompt)
-    here = state.position.step
-    if finished and next_index(routine, here) is not None:
-        here = next_index(routine, here)
+    here = moved_on(library, state.position, finished).step
     index = same_place(routine, here, target)
     steps = steps_of(target)
     if steps[index].stretch.id != steps_of(routine)[here].stretch.id:
