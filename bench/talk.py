@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import sys
 from dataclasses import dataclass, field
@@ -34,22 +33,14 @@ os.environ["LIMBER_STORE"] = "memory"
 
 from limber.console.envelopes import AlexaSession  # noqa: E402
 from limber.core.content import default_library  # noqa: E402
-from limber.core.ssml import WORDS_PER_SECOND  # noqa: E402
+from limber.core.ssml import WORDS_PER_SECOND, speaking_and_quiet, spoken_words  # noqa: E402
 
-BREAK = re.compile(r'<break time="(\d+)ms"/>')
-TAG = re.compile(r"<[^>]+>")
 STARTING = "Starting now."
 TARGET_FIRST, TARGET_RETURNING, TARGET_WELCOME = 50, 35, 30
 
 
-def words(ssml: str) -> list[str]:
-    return TAG.sub(" ", ssml).split()
-
-
-def split(ssml: str) -> tuple[float, float]:
-    """(seconds speaking, seconds silent) of one SSML document."""
-    silence = sum(int(ms) for ms in BREAK.findall(ssml)) / 1000
-    return len(words(ssml)) / WORDS_PER_SECOND, silence
+words = spoken_words
+split = speaking_and_quiet  # (seconds speaking, seconds silent) of one SSML document
 
 
 @dataclass

@@ -15,6 +15,7 @@ from limber.core.coaching.ways import OFF_FLOOR_LEAD
 from limber.core.content import default_library
 from limber.core.progress import FAMILIAR_AFTER
 from limber.core.routine import steps_of
+from limber.core.ssml import speaking_and_quiet
 from limber.core.step_speech import cue_line, skip_reasons
 from stored_skill import stored
 
@@ -32,7 +33,7 @@ def words(person) -> str:
 
 
 def quiet(person) -> float:
-    return sum(int(ms) for ms in re.findall(r'time="(\d+)ms"', ssml(person))) / 1000
+    return speaking_and_quiet(ssml(person))[1]
 
 
 def run_through(person, routine: str = "low back") -> list[str]:

@@ -14,7 +14,6 @@ closes the session (the skill gets SessionEndedRequest, reason EXCEEDED_MAX_REPR
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -25,7 +24,7 @@ from limber.console.invocation import invocation_name, parse_invocation
 from limber.console.nlu import SESSION_END, Match, understand
 from limber.console.silence import REPROMPT, on_silence
 from limber.console.ssml_segments import to_display_text
-from limber.core.ssml import WORDS_PER_SECOND
+from limber.core.ssml import speaking_and_quiet
 
 LAUNCH = {"type": "LaunchRequest"}
 
@@ -116,14 +115,10 @@ def explain(request: dict, match: Match | None) -> str:
     return " ".join(parts)
 
 
-BREAK = re.compile(r'<break time="(\d+)ms"/>')
-
-
 def heard_for(response: dict) -> float:
     """Seconds an Echo takes to say a response: its words at Alexa's rate and its breaks."""
     ssml = ((response.get("response") or {}).get("outputSpeech") or {}).get("ssml", "")
-    silence = sum(int(ms) for ms in BREAK.findall(ssml)) / 1000
-    return silence + len(re.sub(r"<[^>]+>", " ", ssml).split()) / WORDS_PER_SECOND
+    return sum(speaking_and_quiet(ssml))
 
 
 SAYING_IT = 2.0  # seconds to say a short line like "pause" after the answer ends

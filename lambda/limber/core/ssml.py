@@ -12,6 +12,20 @@ import re
 MAX_BREAK_SECONDS = 10.0
 # Alexa's default voice speaks roughly 150 words a minute; hold timers are planned on it.
 WORDS_PER_SECOND = 2.5
+_BREAK = re.compile(r'<break time="(\d+)ms"/>')
+_TAG = re.compile(r"<[^>]+>")
+
+
+def spoken_words(ssml: str) -> list[str]:
+    """The words of an SSML document, its markup left out."""
+    return _TAG.sub(" ", ssml).split()
+
+
+def speaking_and_quiet(ssml: str) -> tuple[float, float]:
+    """(seconds of words at Alexa's rate, seconds of breaks) in an SSML document: how long
+    an Echo takes to say a response, read back from the response itself."""
+    quiet = sum(int(ms) for ms in _BREAK.findall(ssml)) / 1000
+    return len(spoken_words(ssml)) / WORDS_PER_SECOND, quiet
 
 
 def escape(text: str) -> str:
