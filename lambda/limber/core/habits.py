@@ -64,7 +64,7 @@ def progress_summary(
             f"This week you've stretched on {days(days_this_week)}. {streak_text}, "
             f"and you've finished {routines} in all."
         )
-    prompt = coaching.step_prompt(state) if state.position else choose_prompt(library)
+    prompt = coaching.carry_on_prompt(library, state)
     return Reply(speech(text, goal_progress(goal, days_this_week), prompt), state, reprompt=prompt)
 
 
@@ -91,5 +91,5 @@ def forgotten(library: Library, state: State, deleted: bool) -> Reply:
 
 
 def kept(library: Library, state: State) -> Reply:
-    prompt = coaching.step_prompt(state) if state.position else choose_prompt(library)
+    prompt = coaching.carry_on_prompt(library, state)
     return Reply(speech("Okay, I've kept everything.", prompt), state.with_(pending=None), reprompt=prompt)

@@ -287,7 +287,7 @@ def answer_pending(library: Library, state: State, reply: str, locale: str) -> R
             return _step(cleared, triage.start_screen(triage.default_rules(), None, locale))
         if state.pending == "pain_offer" and state.position:
             return Reply(speech(LEAVE_IT_OUT), cleared, reprompt=LEAVE_IT_OUT)
-        prompt = coaching.step_prompt(state) if state.position else choose_prompt(library)
+        prompt = coaching.carry_on_prompt(library, state)
         return Reply(speech("Okay.", prompt), cleared, reprompt=prompt)
     if state.pending == "continue":
         if yes and cleared.position:

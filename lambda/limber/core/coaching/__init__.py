@@ -6,7 +6,14 @@ length, questions about the stretch, and the ways to make it fit the person.
 off-the-floor version, slower speech and the full set-up on request.
 """
 
-from limber.core.coaching.deliver import INTERRUPT_NOTE, PAUSED_PROMPT, STEP_REPROMPT, deliver, step_prompt
+from limber.core.coaching.deliver import (
+    INTERRUPT_NOTE,
+    PAUSED_PROMPT,
+    STEP_REPROMPT,
+    carry_on_prompt,
+    deliver,
+    step_prompt,
+)
 from limber.core.coaching.info import (
     describe_stretch,
     how_many_left,
@@ -54,7 +61,8 @@ from limber.core.coaching.ways import (
 
 __all__ = [
     "INTERRUPT_NOTE", "PAUSED_PROMPT", "PAUSE_PROMPT", "PAUSE_REPROMPT", "STEP_REPROMPT",
-    "answer_off_floor", "answer_offer", "briefer", "deliver", "describe_stretch", "done", "easier", "faster",
+    "answer_off_floor", "answer_offer", "briefer", "carry_on_prompt", "deliver", "describe_stretch",
+    "done", "easier", "faster",
     "finish", "floor_again", "full_setup", "go_on", "harder", "how_many_left", "minutes_of", "moved_on",
     "next_step",
     "off_floor", "pause", "previous_step", "repeat_step", "resume",

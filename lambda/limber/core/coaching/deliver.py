@@ -34,6 +34,11 @@ def step_prompt(state: State) -> str:
     return PAUSED_PROMPT if state.position and state.position.paused else STEP_REPROMPT
 
 
+def carry_on_prompt(library: Library, state: State) -> str:
+    """What to say next, in a routine or at the menu."""
+    return step_prompt(state) if state.position else choose_prompt(library)
+
+
 def no_routine(library: Library, state: State, lead: str) -> Reply:
     prompt = choose_prompt(library)
     return Reply(speech(lead, routine_menu(library), prompt), state, reprompt=prompt)

@@ -13,9 +13,15 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from limber.core.coaching.deliver import INTERRUPT_NOTE, deliver, knows_all, no_routine, step_prompt
+from limber.core.coaching.deliver import (
+    INTERRUPT_NOTE,
+    carry_on_prompt,
+    deliver,
+    knows_all,
+    no_routine,
+)
 from limber.core.content import Library, Routine
-from limber.core.menu import choose_prompt, goodbye
+from limber.core.menu import goodbye
 from limber.core.reply import Reply
 from limber.core.routine import Position, next_index, steps_of
 from limber.core.ssml import speech
@@ -150,5 +156,5 @@ def answer_offer(library: Library, state: State, accepted: bool) -> Reply:
         return start(library, state.with_(offer=None), state.offer, None)
     if state.offer:
         return Reply(speech("Okay. Nice work today. Goodbye."), state.with_(offer=None), end_session=True)
-    prompt = step_prompt(state) if state.position else choose_prompt(library)
+    prompt = carry_on_prompt(library, state)
     return Reply(speech("I'm not sure what that answers.", prompt), state, reprompt=prompt)

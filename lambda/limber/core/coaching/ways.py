@@ -5,7 +5,7 @@ state and, through the "preferences" event, into saved progress: which choice, n
 
 from __future__ import annotations
 
-from limber.core.coaching.deliver import deliver, no_routine, step_prompt
+from limber.core.coaching.deliver import carry_on_prompt, deliver, no_routine, step_prompt
 from limber.core.coaching.session import moved_on
 from limber.core.coaching.steps import advance
 from limber.core.content import Library
@@ -99,7 +99,7 @@ def answer_off_floor(library: Library, state: State, said: str) -> Reply:
 
 
 def floor_again(library: Library, state: State) -> Reply:
-    prompt = step_prompt(state) if state.position else choose_prompt(library)
+    prompt = carry_on_prompt(library, state)
     if not state.off_floor:
         return Reply(speech("Okay. The floor stretches are in.", prompt), state, reprompt=prompt)
     text = "Okay. The floor stretches are back, from the next routine you start."
@@ -112,7 +112,7 @@ def slower(library: Library, state: State) -> Reply:
     """ "Slower please": slower speech and more time between set-up lines, from now on."""
     if state.slower:
         text = "I'm already at my slowest. You can say Alexa, pause, at any time, or hold for sixty seconds."
-        prompt = step_prompt(state) if state.position else choose_prompt(library)
+        prompt = carry_on_prompt(library, state)
         return ask_again(library, Reply(speech(text, prompt), state, reprompt=prompt))
     prompt = "Say repeat to do this one again more slowly, or next to carry on." if state.position else (
         choose_prompt(library)
@@ -124,7 +124,7 @@ def slower(library: Library, state: State) -> Reply:
 
 
 def faster(library: Library, state: State) -> Reply:
-    prompt = step_prompt(state) if state.position else choose_prompt(library)
+    prompt = carry_on_prompt(library, state)
     if not state.slower:
         return ask_again(library, Reply(speech("This is my usual pace.", prompt), state, reprompt=prompt))
     reply = Reply(speech("Okay, back to my usual pace.", prompt), state.with_(slower=False), reprompt=prompt,
@@ -165,5 +165,5 @@ HARDER = (
 
 def harder(library: Library, state: State) -> Reply:
     """ "That's too easy": the honest way to do more, longer holds, never a push into pain."""
-    prompt = step_prompt(state) if state.position else choose_prompt(library)
+    prompt = carry_on_prompt(library, state)
     return ask_again(library, Reply(speech(HARDER, prompt), state, reprompt=prompt))

@@ -26,10 +26,9 @@ def _days(goal: int) -> str:
 
 
 def _carry_on(library: Library, state: State) -> str:
-    from limber.core.coaching import step_prompt  # coaching imports the menu; keep plan light
-    from limber.core.menu import choose_prompt
+    from limber.core.coaching import carry_on_prompt  # coaching imports the menu; keep plan light
 
-    return step_prompt(state) if state.position else choose_prompt(library)
+    return carry_on_prompt(library, state)
 
 
 def goal_set(library: Library, state: State, wanted: int | None, days_this_week: int) -> Reply:
